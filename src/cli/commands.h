@@ -16,5 +16,6 @@ void register_diagnose(CLI::App& app, Shared& s);
 void register_checks(CLI::App& app, Shared& s);  // `checks` and `explain`
 void register_pcap(CLI::App& app, Shared& s);
 void register_collect(CLI::App& app, Shared& s);
+void register_lab(CLI::App& app, Shared& s);
 
 }  // namespace nd::cli

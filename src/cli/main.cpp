@@ -17,8 +17,15 @@ int main(int argc, char** argv) {
 
   nd::cli::register_diagnose(app, shared);
   nd::cli::register_checks(app, shared);
+#ifdef ND_HAVE_PCAP
   nd::cli::register_pcap(app, shared);
+#endif
+#ifdef ND_HAVE_COLLECT
   nd::cli::register_collect(app, shared);
+#endif
+#ifdef ND_HAVE_LAB
+  nd::cli::register_lab(app, shared);
+#endif
 
   try {
     app.parse(argc, argv);

@@ -235,31 +235,15 @@ struct LogText {
 
 // ---- Node bundles (nodes/NAME/) -------------------------------------------------------------
 
-struct SysctlEntry {
-  std::string value;
-  uint32_t line = 0;
-};
-
-struct ResolvConf {
-  struct Line {
-    std::string value;
-    uint32_t line = 0;
-  };
-  std::vector<Line> nameservers, search, options;
-  std::string file;  // path relative to the snapshot root
-  std::string text;
-};
-
+// Raw files of a node bundle; the parsers of src/node read them (nd::node::parse_*), so the model
+// stays free of command-output formats.
 struct NodeBundle {
   std::string name;
-  std::string dir;  // relative to the snapshot root, e.g. nodes/worker-1
-  std::map<std::string, SysctlEntry> sysctl;
-  bool has_sysctl = false;
-  std::optional<ResolvConf> resolv, kubelet_resolv;
-  std::map<std::string, std::string> files;  // file name (relative to dir) -> raw text, e.g. ip-route.json
+  std::string dir;                           // relative to the snapshot root, e.g. nodes/worker-1
+  std::map<std::string, std::string> files;  // name relative to dir -> raw text (e.g. "ip-route.json")
 
-  const SysctlEntry* sysctl_value(std::string_view key) const;
   const std::string* file(std::string_view rel) const;
+  std::string source(std::string_view rel, uint32_t line = 0) const;  // "nodes/w1/sysctl.txt:12"
 };
 
 struct Capture {
@@ -268,9 +252,8 @@ struct Capture {
   std::string node, iface;
 };
 
-struct PodResolvConf {
-  std::string ns, pod;
-  ResolvConf conf;
+struct PodFile {  // pods/NAMESPACE/POD/resolv.conf
+  std::string ns, pod, name, rel, text;
 };
 
 // ---- The whole snapshot ---------------------------------------------------------------------
@@ -294,7 +277,7 @@ struct Cluster {
   std::vector<CalicoInstallation> calico_installations;
   std::vector<LogText> logs;
   std::vector<NodeBundle> bundles;
-  std::vector<PodResolvConf> pod_resolv;
+  std::vector<PodFile> pod_files;
   std::vector<Capture> captures;
 
   // Which kinds were listed at all (a List of them was read, even empty): "unknown" vs "none".
