@@ -40,6 +40,11 @@ void run_container_crashloop(Context& ctx) {
                                           last.exit_code ? std::to_string(*last.exit_code) : "-",
                                           last.message.empty() ? "" : ", message: " + last.message)});
       f.evidence.push_back({at(p.meta, s.path + ".restartCount"), fmt::format("restartCount: {}", cs.restart_count)});
+      for (const Event* e : ctx.cluster.events_for("Pod", p.meta.ns, p.meta.name))
+        if (e->reason == "BackOff" && e->message.find(cs.name) != std::string::npos) {
+          f.evidence.push_back(event_evidence(*e));
+          break;
+        }
       auto lines = log_error_lines(ctx.cluster, p, cs.name, 4);
       if (lines.empty()) lines = log_tail(ctx.cluster, p, cs.name, 3);
       for (auto& l : lines) f.evidence.push_back(std::move(l));
@@ -55,8 +60,13 @@ void run_container_crashloop(Context& ctx) {
       if (p.meta.name.rfind("coredns", 0) == 0)
         f.fix.push_back("For CoreDNS, a log line 'Loop (127.0.0.1:N -> :53) detected' means it forwards to itself: "
                         "see the coredns-loop check (P7).");
-      f.fix.push_back("Fix the cause, then let the kubelet restart it, or roll the workload: kubectl rollout restart "
-                      "<deployment|daemonset>/<name> " + ns);
+      std::string owner = controller_of(ctx.cluster, p);
+      if (!owner.empty() && owner.rfind("job/", 0) != 0 && owner.rfind("replicaset/", 0) != 0)
+        f.fix.push_back(fmt::format("Fix the cause, then roll the workload so every pod picks it up: kubectl rollout "
+                                    "restart {} {}", owner, ns));
+      else
+        f.fix.push_back(fmt::format("Fix the cause; the kubelet keeps retrying, or recreate it: kubectl delete pod {} {}",
+                                    p.meta.name, ns));
     }
   }
 }

@@ -45,9 +45,10 @@ void run_pod_pending(Context& ctx) {
       if (waiting_reason.empty()) waiting_reason = w.reason;
     }
     bool sandbox_failed = false;
+    size_t quoted = 0;
     for (const Event* e : ctx.cluster.events_for("Pod", p.meta.ns, p.meta.name)) {
       if (e->type != "Warning" && e->reason != "FailedScheduling") continue;
-      ev.push_back(event_evidence(*e));
+      if (quoted++ < 3) ev.push_back(event_evidence(*e));
       if (e->reason == "FailedScheduling" && cause.empty()) cause = "unschedulable";
       if (e->reason == "FailedCreatePodSandBox") sandbox_failed = true;
       if ((e->reason == "Failed" || e->reason == "ErrImagePull") && e->message.find("pull") != std::string::npos &&

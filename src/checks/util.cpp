@@ -173,6 +173,26 @@ const Pod* cni_pod_on_node(const std::vector<const Pod*>& agents, std::string_vi
   return nullptr;
 }
 
+std::string controller_of(const Cluster& c, const Pod& p) {
+  for (const auto& o : p.meta.owners) {
+    if (o.kind == "ReplicaSet") {
+      if (const Workload* rs = c.workload("ReplicaSet", p.meta.ns, o.name))
+        for (const auto& ro : rs->meta.owners)
+          if (ro.kind == "Deployment") return "deployment/" + ro.name;
+      const std::string* hash = find_value(p.meta.labels, "pod-template-hash");
+      if (hash && o.name.size() > hash->size() + 1 && o.name.compare(o.name.size() - hash->size(), hash->size(), *hash) == 0)
+        return "deployment/" + o.name.substr(0, o.name.size() - hash->size() - 1);
+      return "replicaset/" + o.name;
+    }
+    if (o.kind == "DaemonSet" || o.kind == "StatefulSet" || o.kind == "Job") {
+      std::string k = o.kind;
+      for (auto& ch : k) ch = static_cast<char>(std::tolower(ch));
+      return k + "/" + o.name;
+    }
+  }
+  return {};
+}
+
 bool pod_ready(const Pod& p) {
   const Condition* c = p.condition("Ready");
   return c && c->status == "True";

@@ -47,4 +47,9 @@ const Pod* cni_pod_on_node(const std::vector<const Pod*>& agents, std::string_vi
 
 bool pod_ready(const Pod& p);
 
+// The workload that owns a pod, as kubectl names it ("deployment/web", "daemonset/calico-node"), or ""
+// when the pod has no controller. A ReplicaSet owner is followed to its Deployment (through the
+// ReplicaSet object when the snapshot has it, else by the pod-template-hash suffix).
+std::string controller_of(const Cluster& c, const Pod& p);
+
 }  // namespace nd::checks

@@ -51,7 +51,8 @@ std::string env_of(const Workload& w, std::string_view container, std::string_vi
 }
 
 std::string calico_mode(const std::vector<PodRange>& ranges) {
-  // The mode of the enabled pools; IPv4 pools decide the encapsulation.
+  // The mode of the enabled pools; IPv4 pools decide the encapsulation. No pool known: no mode claimed.
+  if (ranges.empty()) return "";
   for (const auto& r : ranges) {
     if (r.disabled) continue;
     const std::string& e = r.encapsulation;
@@ -182,6 +183,10 @@ CniInfo detect_cni(const Cluster& c) {
   }
   for (const auto& pool : c.ip_pools) {
     calico = true;
+    // The operator's Installation and the IPPool it creates name the same range: keep one.
+    bool seen = false;
+    for (const auto& r : info.pod_ranges) seen |= r.cidr == pool.cidr;
+    if (seen) continue;
     std::string enc = pool_encapsulation(pool);
     info.pod_ranges.push_back({pool.cidr, (pool.from_installation ? "Installation pool " : "IPPool ") + pool.meta.name,
                                enc, pool.nat_outgoing, pool.disabled, pool.meta.src});

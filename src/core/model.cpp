@@ -65,6 +65,17 @@ static std::string key2(std::string_view a, std::string_view b) {
 }
 
 void Cluster::finalize() {
+  // The same Event read through both APIs (core/v1 and events.k8s.io/v1 share names): keep the first.
+  {
+    std::map<std::string, bool, std::less<>> seen;
+    std::vector<Event> unique;
+    unique.reserve(events.size());
+    for (auto& e : events) {
+      if (!e.meta.name.empty() && !seen.emplace(key2(e.meta.ns, e.meta.name), true).second) continue;
+      unique.push_back(std::move(e));
+    }
+    events = std::move(unique);
+  }
   node_index_.clear();
   pod_index_.clear();
   cm_index_.clear();

@@ -73,8 +73,21 @@ class Loader {
       return fail(fmt::format("{}: cannot read file", rel));
     c_.bytes += data.size();
     if (!looks_like_json(std::string_view(data.data(), data.size()))) {
-      if (std::string_view(data.data(), data.size()).find_first_not_of(" \t\r\n") == std::string_view::npos)
-        return fail(fmt::format("{}:1:1: invalid JSON: the file is empty", rel));
+      std::string_view text(data.data(), data.size());
+      if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f && static_cast<unsigned char>(text[1]) == 0x8b)
+        return fail(fmt::format("{}: the file is gzip-compressed, not JSON text: decompress it first (gunzip)", rel));
+      if (text.find('\0') != std::string_view::npos)
+        return fail(fmt::format("{}: the file is binary (it holds NUL bytes), not JSON text", rel));
+      size_t first = text.find_first_not_of(" \t\r\n");
+      if (first == std::string_view::npos) return fail(fmt::format("{}:1:1: invalid JSON: the file is empty", rel));
+      uint32_t line = 1 + static_cast<uint32_t>(std::count(text.begin(), text.begin() + first, '\n'));
+      size_t nl = text.rfind('\n', first);
+      size_t col = nl == std::string_view::npos ? first + 1 : first - nl;
+      char c0 = text[first];
+      if (c0 == '"' || c0 == '-' || (c0 >= '0' && c0 <= '9') || text.substr(first, 4) == "true" ||
+          text.substr(first, 5) == "false" || text.substr(first, 4) == "null")
+        return fail(fmt::format("{}:{}:{}: the file holds a single JSON value, not a Kubernetes object or List",
+                                rel, line, col));
       return fail(locate_json_error(std::string_view(data.data(), data.size()), rel, 1, "not JSON"));
     }
     JsonInput in{std::string_view(data.data(), data.size()), rel, 1};

@@ -1,6 +1,7 @@
 #include "engine/runner.h"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include "engine/check.h"
@@ -36,9 +37,16 @@ RunResult run_checks(const Cluster& cluster, const CniInfo& cni, const RunOption
     if (!opts.ns.empty() && !f.subject.ns.empty() && f.subject.ns != opts.ns) continue;
     result.findings.push_back(std::move(f));
   }
-  std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding& a, const Finding& b) {
+  // Severity first; then the registry's order, which puts root causes (CNI, nodes) before symptoms.
+  std::map<std::string, size_t, std::less<>> order;
+  for (size_t i = 0; i < all_checks().size(); ++i) order.emplace(all_checks()[i].id, i);
+  auto rank = [&](const std::string& id) {
+    auto it = order.find(id);
+    return it == order.end() ? order.size() : it->second;
+  };
+  std::stable_sort(result.findings.begin(), result.findings.end(), [&](const Finding& a, const Finding& b) {
     if (a.severity != b.severity) return a.severity > b.severity;
-    if (a.id != b.id) return a.id < b.id;
+    if (a.id != b.id) return rank(a.id) < rank(b.id);
     if (a.subject.ns != b.subject.ns) return a.subject.ns < b.subject.ns;
     return a.subject.name < b.subject.name;
   });
