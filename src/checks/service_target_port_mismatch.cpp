@@ -18,8 +18,14 @@ struct PortMatch {
 PortMatch match(const Pod& p, const ServicePort& sp) {
   PortMatch m;
   int number = sp.target_port ? sp.target_port : sp.port;
-  for (const auto& c : p.containers)
-    for (const auto& cp : c.ports) {
+  // Regular containers and native sidecars (init containers with restartPolicy Always) serve ports.
+  std::vector<const Container*> serving;
+  for (const auto& c : p.containers) serving.push_back(&c);
+  for (const auto& c : p.init_containers)
+    if (c.restart_policy == "Always") serving.push_back(&c);
+  for (const Container* cptr : serving)
+    for (const auto& cp : cptr->ports) {
+      const Container& c = *cptr;
       if (cp.protocol != sp.protocol) continue;
       m.any_declared = true;
       m.declared.push_back(fmt::format("{}:{}/{}{}", c.name, cp.port, cp.protocol, cp.name.empty() ? "" : " (" + cp.name + ")"));

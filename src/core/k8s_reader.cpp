@@ -781,8 +781,8 @@ class Reader {
       else if (k == "items") has_items = true;
     }
     obj.reset();
-    bool is_list = has_items && (kind.empty() || kind == "List" || kind.size() > 4 &&
-                                                                     kind.compare(kind.size() - 4, 4, "List") == 0);
+    bool list_kind = kind.size() > 4 && kind.compare(kind.size() - 4, 4, "List") == 0;
+    bool is_list = has_items && (kind.empty() || kind == "List" || list_kind);
     if (!is_list) {
       object(root, kind, api_version, source_of(root, 0, false));
       return;
@@ -816,7 +816,8 @@ class Reader {
 std::string locate_json_error(std::string_view json, const std::string& rel, uint32_t first_line,
                               std::string_view fallback) {
   try {
-    (void)nlohmann::json::parse(json.begin(), json.end());
+    nlohmann::json ignored = nlohmann::json::parse(json.begin(), json.end());
+    (void)ignored;
   } catch (const nlohmann::json::parse_error& e) {
     size_t byte = e.byte ? e.byte - 1 : 0;
     if (byte > json.size()) byte = json.size();

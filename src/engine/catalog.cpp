@@ -21,9 +21,9 @@ const std::vector<CheckInfo>& catalog() {
       {"container-crashloop", S::Critical, "Container is crash-looping", "P6, P7",
        "state.waiting.reason CrashLoopBackOff, last exit code and reason, the log lines that explain it", "pods"},
       {"container-exited-pod-running", S::Warning, "A container has exited while its pod still runs", "P6.1",
-       "a regular container terminated (Completed / exit 0) while the pod phase is Running", "pods"},
+       "a regular container terminated (Completed, or an error it is not restarted from) while the pod phase is Running", "pods"},
       {"container-killed", S::Info, "Container was killed by SIGKILL (exit 137) without an OOM reason", "P6.2",
-       "lastState.terminated exit code 137 with a reason other than OOMKilled", "pods"},
+       "state or lastState terminated with exit code 137 and a reason other than OOMKilled", "pods"},
       // CNI (P2, P3.1)
       {"cni-not-detected", S::Critical, "No CNI plugin found", "P2",
        "no known CNI DaemonSet, agent pod, IPPool, flannel ConfigMap or node CNI config", "cni"},
@@ -71,6 +71,14 @@ const std::vector<CheckInfo>& catalog() {
        "ICMP/ICMPv6 unreachable (net, host, port, admin-prohibited, fragmentation needed) for a flow", "capture"},
       {"capture-dns-unanswered", S::Critical, "DNS queries are not answered", "P10",
        "DNS queries in the capture with no response", "capture"},
+      {"capture-dns-error", S::Warning, "DNS server answers with an error", "P10.1",
+       "DNS responses with rcode SERVFAIL, REFUSED, FORMERR or NOTIMP", "capture"},
+      {"capture-dns-search-walk", S::Info, "Names walk the search list before resolving", "P10.2",
+       "the same base name queried with each search suffix, NXDOMAIN each time (ndots at work)", "capture"},
+      {"capture-dns-nxdomain", S::Info, "A name does not exist (NXDOMAIN)", "P10.2",
+       "NXDOMAIN answers that are not part of a search-list walk", "capture"},
+      {"capture-dns-slow", S::Info, "DNS answers are slow", "P10",
+       "DNS answers later than a second after the first try", "capture"},
   };
   return rows;
 }

@@ -2,6 +2,8 @@
 // a Context. Each check lives in src/checks/NAME.{h,cpp}; the ordered list is src/engine/registry.cpp.
 #pragma once
 
+#include <any>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +28,17 @@ class Context {
 
   std::vector<Finding>& findings() { return findings_; }
 
+  // Work several checks share (e.g. analysing the captures once), computed on first use.
+  template <typename T, typename Make>
+  const T& cached(const std::string& key, Make make) {
+    auto it = cache_.find(key);
+    if (it == cache_.end()) it = cache_.emplace(key, std::any(make())).first;
+    return std::any_cast<const T&>(it->second);
+  }
+
  private:
   std::vector<Finding> findings_;
+  std::map<std::string, std::any> cache_;
 };
 
 using CheckFn = void (*)(Context&);

@@ -1,5 +1,6 @@
 // Every check, in the order it runs. Order matters only for reading: root causes of the network
 // (CNI, nodes) come before the symptoms they explain (pods, Services). Metadata is in catalog.cpp.
+#include "checks/capture_checks.h"
 #include "checks/cni_not_detected.h"
 #include "checks/cni_pod_unhealthy.h"
 #include "checks/cni_policy_not_enforced.h"
@@ -7,7 +8,12 @@
 #include "checks/container_exited_pod_running.h"
 #include "checks/container_killed.h"
 #include "checks/container_oomkilled.h"
+#include "checks/coredns_loop.h"
+#include "checks/coredns_unhealthy.h"
+#include "checks/dns_short_name_cross_namespace.h"
 #include "checks/node_network_unavailable.h"
+#include "checks/node_resolv_conf_loopback.h"
+#include "checks/pod_dns_config_mismatch.h"
 #include "checks/pod_pending.h"
 #include "checks/pod_sandbox_network_failed.h"
 #include "checks/service_no_endpoints.h"
@@ -24,6 +30,14 @@ const std::vector<Check>& all_checks() {
       {"cni-pod-unhealthy", run_cni_pod_unhealthy},
       {"node-network-unavailable", run_node_network_unavailable},
       {"cni-policy-not-enforced", run_cni_policy_not_enforced},
+#ifdef ND_HAVE_DNS
+      // DNS: the loop and the node files are root causes; unhealthy CoreDNS and pod settings follow
+      {"coredns-loop", run_coredns_loop},
+      {"node-resolv-conf-loopback", run_node_resolv_conf_loopback},
+      {"coredns-unhealthy", run_coredns_unhealthy},
+      {"pod-dns-config-mismatch", run_pod_dns_config_mismatch},
+      {"dns-short-name-cross-namespace", run_dns_short_name_cross_namespace},
+#endif
       // Pods
       {"pod-sandbox-network-failed", run_pod_sandbox_network_failed},
       {"pod-pending", run_pod_pending},
@@ -34,6 +48,18 @@ const std::vector<Check>& all_checks() {
       // Services
       {"service-no-endpoints", run_service_no_endpoints},
       {"service-target-port-mismatch", run_service_target_port_mismatch},
+#ifdef ND_HAVE_PCAP
+      // Captures (captures/ of the snapshot, analysed once)
+      {"capture-syn-unanswered", run_capture_syn_unanswered},
+      {"capture-reply-from-unexpected-source", run_capture_reply_from_unexpected_source},
+      {"capture-rst-on-connect", run_capture_rst_on_connect},
+      {"capture-icmp-unreachable", run_capture_icmp_unreachable},
+      {"capture-dns-unanswered", run_capture_dns_unanswered},
+      {"capture-dns-error", run_capture_dns_error},
+      {"capture-dns-search-walk", run_capture_dns_search_walk},
+      {"capture-dns-nxdomain", run_capture_dns_nxdomain},
+      {"capture-dns-slow", run_capture_dns_slow},
+#endif
   };
   return list;
 }

@@ -99,3 +99,19 @@ TEST(Cli, StdinAndKubectlPluginName) {
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("container-crashloop"), std::string::npos);
 }
+
+TEST(Cli, EveryRegisteredCheckHasARunbook) {
+  CliRun j = run("checks -o json");
+  ASSERT_EQ(j.code, 0);
+  size_t pos = 0, n = 0;
+  while ((pos = j.out.find("\"id\": \"", pos)) != std::string::npos) {
+    pos += 7;
+    std::string id = j.out.substr(pos, j.out.find('"', pos) - pos);
+    CliRun e = run("explain " + id);
+    EXPECT_EQ(e.code, 0) << id;
+    // A real runbook has its sections, not the catalog fallback.
+    EXPECT_NE(e.out.find("## How to fix"), std::string::npos) << "no runbook docs/runbooks/" << id << ".md";
+    ++n;
+  }
+  EXPECT_GE(n, 12u);
+}

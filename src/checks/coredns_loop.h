@@ -1,0 +1,7 @@
+#pragma once
+#include "engine/check.h"
+
+namespace nd::checks {
+// coredns-loop: see docs/runbooks/coredns-loop.md
+void run_coredns_loop(Context& ctx);
+}  // namespace nd::checks
