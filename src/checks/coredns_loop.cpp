@@ -4,10 +4,10 @@
 // One finding per CoreDNS pod, with the log line and the configuration chain that explains it.
 #include "checks/coredns_loop.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "checks/util.h"
 #include "dns/dns_logs.h"
@@ -76,16 +76,19 @@ std::string unexplained(const PodLoop& pl, const dns::DnsView& v) {
   const dns::NodeDns* nd = pl.pod ? v.node(pl.pod->node_name) : nullptr;
   bool to_file = std::find(to.begin(), to.end(), "/etc/resolv.conf") != to.end();
   if (to_file && (!nd || !nd->bundle))
-    return fmt::format("The Corefile forwards to /etc/resolv.conf, and the snapshot has no bundle of node {}, so the "
-                       "nameserver CoreDNS got there is not shown.",
-                       pl.pod ? pl.pod->node_name : "?");
+    return fmt::format(
+        "The Corefile forwards to /etc/resolv.conf, and the snapshot has no bundle of node {}, so the "
+        "nameserver CoreDNS got there is not shown.",
+        pl.pod ? pl.pod->node_name : "?");
   if (to_file && nd && !nd->file.text)
-    return fmt::format("The Corefile forwards to /etc/resolv.conf; node {}'s kubelet hands out {}, which the bundle "
-                       "does not hold.",
-                       nd->node, nd->file.path.empty() ? "a file" : nd->file.path);
-  return fmt::format("The Corefile forwards to {}; one of them sends the queries back to CoreDNS (an upstream that "
-                     "forwards to the cluster DNS, or a resolver on the node that asks CoreDNS).",
-                     to.empty() ? "no upstream" : join(to, ", "));
+    return fmt::format(
+        "The Corefile forwards to /etc/resolv.conf; node {}'s kubelet hands out {}, which the bundle "
+        "does not hold.",
+        nd->node, nd->file.path.empty() ? "a file" : nd->file.path);
+  return fmt::format(
+      "The Corefile forwards to {}; one of them sends the queries back to CoreDNS (an upstream that "
+      "forwards to the cluster DNS, or a resolver on the node that asks CoreDNS).",
+      to.empty() ? "no upstream" : join(to, ", "));
 }
 
 std::vector<std::string> fix_steps(const PodLoop& pl, const dns::DnsView& v, const Workload* dep, const Cluster& c) {
@@ -95,9 +98,9 @@ std::vector<std::string> fix_steps(const PodLoop& pl, const dns::DnsView& v, con
   const std::string cm = v.corefile_cm ? v.corefile_cm->meta.name : "coredns";
   const std::string cm_ns = v.corefile_cm ? v.corefile_cm->meta.ns : "kube-system";
   const LoopPrediction* lp = pl.predicted.empty() ? nullptr : pl.predicted.front();
-  const std::string fwd_text = lp ? fmt::format("{} {} {}", lp->upstream.plugin, lp->upstream.from,
-                                                join(lp->upstream.to, " "))
-                                  : "forward . /etc/resolv.conf";
+  const std::string fwd_text =
+      lp ? fmt::format("{} {} {}", lp->upstream.plugin, lp->upstream.from, join(lp->upstream.to, " "))
+         : "forward . /etc/resolv.conf";
   const std::string fwd_line = lp ? fmt::format(" (Corefile line {})", lp->upstream.line) : "";
   const std::string edit_cm = fmt::format("kubectl -n {} edit configmap {}", cm_ns, cm);
 
@@ -107,9 +110,11 @@ std::vector<std::string> fix_steps(const PodLoop& pl, const dns::DnsView& v, con
         "'forward|proxy'; then {}: cat /etc/resolv.conf; grep resolvConf /var/lib/kubelet/config.yaml. A nameserver "
         "in 127.0.0.0/8 or ::1 in the file the kubelet hands out is the loop.",
         cm_ns, cm, on_node));
-    fix.push_back("Durable fix: set the kubelet's `resolvConf` (in /var/lib/kubelet/config.yaml) to a file with real "
-                  "upstreams (/run/systemd/resolve/resolv.conf on systemd-resolved) and `systemctl restart kubelet`; "
-                  "or replace the forward line with `forward . <your upstream resolver>` (" + edit_cm + ").");
+    fix.push_back(
+        "Durable fix: set the kubelet's `resolvConf` (in /var/lib/kubelet/config.yaml) to a file with real "
+        "upstreams (/run/systemd/resolve/resolv.conf on systemd-resolved) and `systemctl restart kubelet`; "
+        "or replace the forward line with `forward . <your upstream resolver>` (" +
+        edit_cm + ").");
   } else if (lp->via == LoopPrediction::Via::NodeFileLoopback) {
     if (lp->target == "127.0.0.53")
       fix.push_back(fmt::format(
@@ -123,11 +128,13 @@ std::vector<std::string> fix_steps(const PodLoop& pl, const dns::DnsView& v, con
           "Durable fix {}: point the kubelet's `resolvConf` (/var/lib/kubelet/config.yaml) at a file that names "
           "`nameserver <your upstream resolver>` instead of {}, then `systemctl restart kubelet`.",
           on_node, lp->target));
-    fix.push_back(fmt::format("Or make CoreDNS independent of the node's file: {} and replace `{}`{} with "
-                              "`forward . <your upstream resolver>`.",
-                              edit_cm, fwd_text, fwd_line));
+    fix.push_back(
+        fmt::format("Or make CoreDNS independent of the node's file: {} and replace `{}`{} with "
+                    "`forward . <your upstream resolver>`.",
+                    edit_cm, fwd_text, fwd_line));
     fix.push_back(fmt::format(
-        "Quick repair (P7) {}: replace `nameserver {}` in /etc/resolv.conf with `nameserver <your upstream resolver>`{}.",
+        "Quick repair (P7) {}: replace `nameserver {}` in /etc/resolv.conf with `nameserver <your upstream "
+        "resolver>`{}.",
         on_node, lp->target,
         lp->target == "127.0.0.53" ? " (there /etc/resolv.conf is a link systemd-resolved rewrites: prefer the kubelet "
                                      "setting above)"
@@ -135,37 +142,43 @@ std::vector<std::string> fix_steps(const PodLoop& pl, const dns::DnsView& v, con
   } else if (lp->via == LoopPrediction::Via::ClusterDns) {
     const std::string dname = dep ? dep->meta.name : "coredns";
     const std::string dns_ns = dep ? dep->meta.ns : "kube-system";
-    fix.push_back(fmt::format(
-        "CoreDNS must not use the cluster DNS as its upstream: kubectl -n {} patch deployment {} -p "
-        "'{{\"spec\":{{\"template\":{{\"spec\":{{\"dnsPolicy\":\"Default\"}}}}}}}}' (and remove {} from any dnsConfig), "
-        "or {} and replace `{}`{} with `forward . <your upstream resolver>`.",
-        dns_ns, dname, lp->target, edit_cm, fwd_text, fwd_line));
+    fix.push_back(
+        fmt::format("CoreDNS must not use the cluster DNS as its upstream: kubectl -n {} patch deployment {} -p "
+                    "'{{\"spec\":{{\"template\":{{\"spec\":{{\"dnsPolicy\":\"Default\"}}}}}}}}' (and remove {} from "
+                    "any dnsConfig), "
+                    "or {} and replace `{}`{} with `forward . <your upstream resolver>`.",
+                    dns_ns, dname, lp->target, edit_cm, fwd_text, fwd_line));
   } else {
-    fix.push_back(fmt::format("{} and replace `{}`{} with `forward . <your upstream resolver>`: {} is CoreDNS's own "
-                              "address and port.",
-                              edit_cm, fwd_text, fwd_line, lp->target));
+    fix.push_back(
+        fmt::format("{} and replace `{}`{} with `forward . <your upstream resolver>`: {} is CoreDNS's own "
+                    "address and port.",
+                    edit_cm, fwd_text, fwd_line, lp->target));
   }
 
   if (dep) {
     const std::string ns = dep->meta.ns;
     int replicas = dep->replicas.value_or(dep->desired > 0 ? dep->desired : 2);
-    fix.push_back(fmt::format("CoreDNS reads its resolver file only when its pods are created: kubectl -n {} scale "
-                              "deployment {} --replicas=0",
-                              ns, dep->meta.name));
-    fix.push_back(fmt::format("kubectl -n {} scale deployment {} --replicas={}   # back to the {} replica(s) of the "
-                              "snapshot",
-                              ns, dep->meta.name, replicas, replicas));
-    fix.push_back(fmt::format("Verify: kubectl -n {} get pods -l {} shows READY 1/1 with flat restarts, and kubectl -n "
-                              "{} logs -l {} | grep -i loop prints nothing.",
-                              ns, selector_of(dep), ns, selector_of(dep)));
+    fix.push_back(
+        fmt::format("CoreDNS reads its resolver file only when its pods are created: kubectl -n {} scale "
+                    "deployment {} --replicas=0",
+                    ns, dep->meta.name));
+    fix.push_back(
+        fmt::format("kubectl -n {} scale deployment {} --replicas={}   # back to the {} replica(s) of the "
+                    "snapshot",
+                    ns, dep->meta.name, replicas, replicas));
+    fix.push_back(
+        fmt::format("Verify: kubectl -n {} get pods -l {} shows READY 1/1 with flat restarts, and kubectl -n "
+                    "{} logs -l {} | grep -i loop prints nothing.",
+                    ns, selector_of(dep), ns, selector_of(dep)));
   } else if (pl.pod) {
-    fix.push_back(fmt::format("Recreate the pod so it reads the repaired file: kubectl -n {} delete pod {}", pl.ns,
-                              pl.name));
+    fix.push_back(
+        fmt::format("Recreate the pod so it reads the repaired file: kubectl -n {} delete pod {}", pl.ns, pl.name));
   }
   bool loop_plugin = lp ? lp->loop_plugin : true;
   if (loop_plugin)
-    fix.push_back("Do not delete the `loop` plugin to silence this: the loop stays, and CoreDNS then spins on its own "
-                  "queries until they time out or it runs out of memory.");
+    fix.push_back(
+        "Do not delete the `loop` plugin to silence this: the loop stays, and CoreDNS then spins on its own "
+        "queries until they time out or it runs out of memory.");
   (void)c;
   return fix;
 }
@@ -211,13 +224,14 @@ void run_coredns_loop(Context& ctx) {
       f.evidence.push_back({l->source, l->text});
     }
     if (lp) {
-      f.evidence.push_back({dns::corefile_source(v, lp->upstream.line),
-                            fmt::format("{} {} {}", lp->upstream.plugin, lp->upstream.from, join(lp->upstream.to, " "))});
+      f.evidence.push_back(
+          {dns::corefile_source(v, lp->upstream.line),
+           fmt::format("{} {} {}", lp->upstream.plugin, lp->upstream.from, join(lp->upstream.to, " "))});
       if (lp->via == LoopPrediction::Via::NodeFileLoopback) {
-        f.evidence.push_back({at(p->meta, ".spec.dnsPolicy"),
-                              fmt::format("dnsPolicy: {}, hostNetwork: {}",
-                                          p->dns_policy.empty() ? "ClusterFirst" : p->dns_policy,
-                                          p->host_network ? "true" : "false")});
+        f.evidence.push_back(
+            {at(p->meta, ".spec.dnsPolicy"),
+             fmt::format("dnsPolicy: {}, hostNetwork: {}", p->dns_policy.empty() ? "ClusterFirst" : p->dns_policy,
+                         p->host_network ? "true" : "false")});
         if (lp->node) {
           for (const auto& w : lp->node->file.why) f.evidence.push_back(w);
           if (lp->target_line)
@@ -228,22 +242,22 @@ void run_coredns_loop(Context& ctx) {
     if (p)
       for (const auto& s : all_statuses(*p))
         if (s.status->name == "coredns" && (s.status->restart_count > 0 || !s.status->ready))
-          f.evidence.push_back({at(p->meta, s.path),
-                                fmt::format("ready: {}, restartCount: {}{}", s.status->ready ? "true" : "false",
-                                            s.status->restart_count,
-                                            s.status->state.reason.empty() ? "" : ", " + s.status->state.reason)});
+          f.evidence.push_back(
+              {at(p->meta, s.path),
+               fmt::format("ready: {}, restartCount: {}{}", s.status->ready ? "true" : "false", s.status->restart_count,
+                           s.status->state.reason.empty() ? "" : ", " + s.status->state.reason)});
 
     std::string cause = lp ? cause_sentence(*lp, v) : "";
     if (!pl.lines.empty()) {
       f.summary = fmt::format(
           "CoreDNS pod {}/{}{} stopped itself: its loop plugin saw its own probe query come back, so CoreDNS forwards "
           "queries to itself (P7). {}While it restarts, names in the cluster do not resolve through it.",
-          pl.ns, pl.name, where,
-          cause.empty() ? unexplained(pl, v) + " " : cause + " ");
+          pl.ns, pl.name, where, cause.empty() ? unexplained(pl, v) + " " : cause + " ");
     } else {
       // A pod that runs fine got its file before the node's changed: the loop waits for its next start.
-      const bool latent = p && pod_ready(*p) && std::all_of(p->statuses.begin(), p->statuses.end(),
-                                                             [](const ContainerStatus& s) { return s.restart_count == 0; });
+      const bool latent = p && pod_ready(*p) &&
+                          std::all_of(p->statuses.begin(), p->statuses.end(),
+                                      [](const ContainerStatus& s) { return s.restart_count == 0; });
       f.summary = fmt::format(
           "CoreDNS pod {}/{}{} {} (P7); its configuration shows it, without any log. {} {}", pl.ns, pl.name, where,
           latent ? "will forward queries to itself as soon as it is re-created (it still runs with the resolver file "

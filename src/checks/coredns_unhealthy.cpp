@@ -5,11 +5,11 @@
 // failure; DNS pods that are only Pending are pod-pending's (their cause is elsewhere).
 #include "checks/coredns_unhealthy.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "checks/util.h"
 #include "dns/dns_logs.h"
@@ -68,9 +68,12 @@ void run_coredns_unhealthy(Context& ctx) {
   size_t ready = 0, waiting = 0;
   std::vector<const Pod*> not_ready, restarts;
   for (const Pod* p : pods) {
-    if (pod_ready(*p)) ++ready;
-    else if (pending(*p)) ++waiting;
-    else not_ready.push_back(p);
+    if (pod_ready(*p))
+      ++ready;
+    else if (pending(*p))
+      ++waiting;
+    else
+      not_ready.push_back(p);
     const ContainerStatus* s = nullptr;
     if (restarting(*p, &s)) restarts.push_back(p);
   }
@@ -115,18 +118,18 @@ void run_coredns_unhealthy(Context& ctx) {
   if (all_pending && !upstream_failing && !api_failing) return;  // pod-pending tells why they do not start
   if (!no_ready && !no_endpoints && !svc_missing && !degraded && !below && !upstream_failing && !api_failing) return;
 
-  Finding& f = ctx.report("coredns-unhealthy", dep ? subject_of("Deployment", dep->meta)
-                                                   : svc ? subject_of("Service", svc->meta)
-                                                         : Subject{"Pod", pods.front()->meta.ns, pods.front()->meta.name});
+  Finding& f = ctx.report("coredns-unhealthy", dep   ? subject_of("Deployment", dep->meta)
+                                               : svc ? subject_of("Service", svc->meta)
+                                                     : Subject{"Pod", pods.front()->meta.ns, pods.front()->meta.name});
   const bool critical = no_ready || no_endpoints || svc_missing;
   f.severity = critical ? Severity::Critical : Severity::Warning;
 
   // Evidence: the Deployment, the pods, the Service, then the log lines (a few per kind).
   if (dep)
-    f.evidence.push_back({at(dep->meta, ".status"),
-                          fmt::format("replicas: {}, ready: {}, available: {}, unavailable: {}",
-                                      dep->replicas ? std::to_string(*dep->replicas) : "-", dep->ready, dep->available,
-                                      dep->unavailable)});
+    f.evidence.push_back(
+        {at(dep->meta, ".status"), fmt::format("replicas: {}, ready: {}, available: {}, unavailable: {}",
+                                               dep->replicas ? std::to_string(*dep->replicas) : "-", dep->ready,
+                                               dep->available, dep->unavailable)});
   for (const Pod* p : pods) {
     const ContainerStatus* rs = nullptr;
     bool r = restarting(*p, &rs);
@@ -137,9 +140,9 @@ void run_coredns_unhealthy(Context& ctx) {
       state = fmt::format("container {}: ready {}, restartCount {}{}", s.name, s.ready ? "true" : "false",
                           s.restart_count, s.state.reason.empty() ? "" : ", " + s.state.reason);
     }
-    f.evidence.push_back({at(p->meta, ".status"), fmt::format("pod {} ({}): {}", p->meta.name,
-                                                              p->phase.empty() ? "?" : p->phase,
-                                                              state.empty() ? "no container status" : state)});
+    f.evidence.push_back(
+        {at(p->meta, ".status"), fmt::format("pod {} ({}): {}", p->meta.name, p->phase.empty() ? "?" : p->phase,
+                                             state.empty() ? "no container status" : state)});
   }
   if (svc_missing) {
     auto it = c.listed_kinds.find("Service");
@@ -147,9 +150,9 @@ void run_coredns_unhealthy(Context& ctx) {
                           "no Service kube-system/kube-dns (nor one selecting k8s-app=kube-dns) in the snapshot"});
   }
   if (svc && ep_known)
-    f.evidence.push_back({at(svc->meta, ""), fmt::format("Service {}/{} ClusterIP {}: {} ready of {} endpoint address(es)",
-                                                         svc->meta.ns, svc->meta.name, svc->cluster_ip, ep_ready,
-                                                         ep_total)});
+    f.evidence.push_back(
+        {at(svc->meta, ""), fmt::format("Service {}/{} ClusterIP {}: {} ready of {} endpoint address(es)", svc->meta.ns,
+                                        svc->meta.name, svc->cluster_ip, ep_ready, ep_total)});
   std::map<LogKind, size_t> shown;
   size_t total_shown = 0;
   // The loop plugin's own probe timing out is the line that tells this apart from a loop: show one.
@@ -189,20 +192,25 @@ void run_coredns_unhealthy(Context& ctx) {
         !l->signal.upstream.empty())
       upstreams.insert(l->signal.upstream);
 
-  const std::string who = dep ? fmt::format("{} Deployment {}/{}", "CoreDNS", dep->meta.ns, dep->meta.name)
-                              : "The cluster DNS pods";
+  const std::string who =
+      dep ? fmt::format("{} Deployment {}/{}", "CoreDNS", dep->meta.ns, dep->meta.name) : "The cluster DNS pods";
   std::vector<std::string> what;
-  if (svc_missing) what.push_back("the kube-dns Service is missing, so pods' queries to the cluster DNS address go nowhere");
-  if (no_ready) what.push_back(fmt::format("none of its {} pod(s) is Ready", pods.size()));
-  else if (!not_ready.empty()) what.push_back(fmt::format("{} of {} pod(s) not Ready", not_ready.size(), pods.size()));
+  if (svc_missing)
+    what.push_back("the kube-dns Service is missing, so pods' queries to the cluster DNS address go nowhere");
+  if (no_ready)
+    what.push_back(fmt::format("none of its {} pod(s) is Ready", pods.size()));
+  else if (!not_ready.empty())
+    what.push_back(fmt::format("{} of {} pod(s) not Ready", not_ready.size(), pods.size()));
   if (!restarts.empty()) what.push_back(fmt::format("{} pod(s) restarting", restarts.size()));
   if (no_endpoints) what.push_back("the kube-dns Service has no ready endpoint");
   if (below && what.empty()) what.push_back(fmt::format("{} of {} replicas ready", dep->ready, *dep->replicas));
   if (upstream_failing)
-    what.push_back(fmt::format("its upstream{} {} do{} not answer ({} failed forwards in the logs): names outside the "
-                               "cluster fail while cluster names still resolve",
-                               upstreams.size() == 1 ? "" : "s", upstreams.empty() ? "?" : join(std::vector<std::string>(upstreams.begin(), upstreams.end()), ", "),
-                               upstreams.size() == 1 ? "es" : "", upstream_errors));
+    what.push_back(
+        fmt::format("its upstream{} {} do{} not answer ({} failed forwards in the logs): names outside the "
+                    "cluster fail while cluster names still resolve",
+                    upstreams.size() == 1 ? "" : "s",
+                    upstreams.empty() ? "?" : join(std::vector<std::string>(upstreams.begin(), upstreams.end()), ", "),
+                    upstreams.size() == 1 ? "es" : "", upstream_errors));
   if (count(LogKind::ApiUnreachable))
     what.push_back("it cannot reach the API server, so it cannot learn Services and endpoints");
   if (count(LogKind::ApiForbidden))
@@ -218,37 +226,43 @@ void run_coredns_unhealthy(Context& ctx) {
   const std::string ns = dep ? dep->meta.ns : (svc ? svc->meta.ns : "kube-system");
   const std::string dname = dep ? dep->meta.name : "coredns";
   if (count(LogKind::ApiUnreachable))
-    f.fix.push_back("CoreDNS cannot reach the API through the `kubernetes` Service: fix the pod network or kube-proxy "
-                    "on its nodes first (see cni-pod-unhealthy, node-ip-forward-disabled, node-missing-pod-route); "
-                    "from a node: curl -k https://<kubernetes-service-ip>:443/healthz");
+    f.fix.push_back(
+        "CoreDNS cannot reach the API through the `kubernetes` Service: fix the pod network or kube-proxy "
+        "on its nodes first (see cni-pod-unhealthy, node-ip-forward-disabled, node-missing-pod-route); "
+        "from a node: curl -k https://<kubernetes-service-ip>:443/healthz");
   if (count(LogKind::ApiForbidden))
-    f.fix.push_back("Give the coredns ServiceAccount the rights it needs: kubectl get clusterrole system:coredns -o yaml "
-                    "must allow list and watch on endpoints, services, pods, namespaces and "
-                    "endpointslices.discovery.k8s.io (the manifest of your CoreDNS version has the full rule list).");
+    f.fix.push_back(
+        "Give the coredns ServiceAccount the rights it needs: kubectl get clusterrole system:coredns -o yaml "
+        "must allow list and watch on endpoints, services, pods, namespaces and "
+        "endpointslices.discovery.k8s.io (the manifest of your CoreDNS version has the full rule list).");
   if (upstream_failing) {
     std::string ups = upstreams.empty() ? "<upstream>" : *upstreams.begin();
-    f.fix.push_back(fmt::format("Test the upstream from the pod network: kubectl run dnstest --rm -it --restart=Never "
-                                "--image=<an image with dig> -- dig @{} <outside-name> (and from the node: dig @{} "
-                                "<outside-name>). If only the pod network fails, allow pod traffic to {}:53 (firewall, "
-                                "masquerade/natOutgoing).",
-                                ups, ups, ups));
-    f.fix.push_back(fmt::format("Or forward to a resolver the pods can reach: kubectl -n {} edit configmap {} and set "
-                                "`forward . <your upstream resolver>`.",
-                                v.corefile_cm ? v.corefile_cm->meta.ns : ns,
-                                v.corefile_cm ? v.corefile_cm->meta.name : "coredns"));
+    f.fix.push_back(
+        fmt::format("Test the upstream from the pod network: kubectl run dnstest --rm -it --restart=Never "
+                    "--image=<an image with dig> -- dig @{} <outside-name> (and from the node: dig @{} "
+                    "<outside-name>). If only the pod network fails, allow pod traffic to {}:53 (firewall, "
+                    "masquerade/natOutgoing).",
+                    ups, ups, ups));
+    f.fix.push_back(
+        fmt::format("Or forward to a resolver the pods can reach: kubectl -n {} edit configmap {} and set "
+                    "`forward . <your upstream resolver>`.",
+                    v.corefile_cm ? v.corefile_cm->meta.ns : ns, v.corefile_cm ? v.corefile_cm->meta.name : "coredns"));
   }
   if (svc_missing)
-    f.fix.push_back("Restore the Service kube-system/kube-dns with selector k8s-app=kube-dns, ports 53/UDP and 53/TCP, "
-                    "and the ClusterIP the kubelets use as clusterDNS (grep -A1 clusterDNS /var/lib/kubelet/config.yaml).");
+    f.fix.push_back(
+        "Restore the Service kube-system/kube-dns with selector k8s-app=kube-dns, ports 53/UDP and 53/TCP, "
+        "and the ClusterIP the kubelets use as clusterDNS (grep -A1 clusterDNS /var/lib/kubelet/config.yaml).");
   if (no_ready || degraded || below) {
-    f.fix.push_back(fmt::format("Read why the pods fail: kubectl -n {} describe pods -l k8s-app=kube-dns; kubectl -n {} "
-                                "logs -l k8s-app=kube-dns --previous --tail=30",
-                                ns, ns));
+    f.fix.push_back(
+        fmt::format("Read why the pods fail: kubectl -n {} describe pods -l k8s-app=kube-dns; kubectl -n {} "
+                    "logs -l k8s-app=kube-dns --previous --tail=30",
+                    ns, ns));
   }
   f.fix.push_back(fmt::format("After the fix: kubectl -n {} rollout restart deployment {}", ns, dname));
-  f.fix.push_back(fmt::format("Verify: kubectl -n {} get deployment {} shows all replicas ready, and from a pod "
-                              "`nslookup kubernetes.default.svc.{}` and `nslookup <outside-name>` answer.",
-                              ns, dname, v.cluster_domain));
+  f.fix.push_back(
+      fmt::format("Verify: kubectl -n {} get deployment {} shows all replicas ready, and from a pod "
+                  "`nslookup kubernetes.default.svc.{}` and `nslookup <outside-name>` answer.",
+                  ns, dname, v.cluster_domain));
 }
 
 }  // namespace nd::checks

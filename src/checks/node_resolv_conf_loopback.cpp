@@ -4,10 +4,10 @@
 // pods share the node's loopback and may still get answers from a local stub. One finding per node.
 #include "checks/node_resolv_conf_loopback.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "checks/util.h"
 #include "dns/dns_logs.h"
@@ -41,9 +41,12 @@ void run_node_resolv_conf_loopback(Context& ctx) {
       if (p.node_name != nd.node || p.phase == "Succeeded" || p.phase == "Failed") continue;
       dns::EffectivePodDns e = dns::effective_pod_dns(c, v, p);
       if (e.dns.type != dns::PodDnsType::Host && !e.dns.cluster_dns_missing) continue;
-      if (v.is_dns_pod(p)) dns_pods.push_back(&p);
-      else if (p.host_network) host_net.push_back(&p);
-      else own_netns.push_back(&p);
+      if (v.is_dns_pod(p))
+        dns_pods.push_back(&p);
+      else if (p.host_network)
+        host_net.push_back(&p);
+      else
+        own_netns.push_back(&p);
     }
 
     Finding& f = ctx.report("node-resolv-conf-loopback", Subject{"Node", "", nd.node});
@@ -74,7 +77,8 @@ void run_node_resolv_conf_loopback(Context& ctx) {
     list(host_net, "host network: answered only while a local resolver listens on the node");
     size_t total = own_netns.size() + host_net.size() + dns_pods.size();
     if (shown > kMaxPods)
-      f.evidence.push_back({nd.bundle ? nd.bundle->dir : nd.node, fmt::format("… and {} more pod(s)", shown - kMaxPods)});
+      f.evidence.push_back(
+          {nd.bundle ? nd.bundle->dir : nd.node, fmt::format("… and {} more pod(s)", shown - kMaxPods)});
 
     const bool stub = std::find(addrs.begin(), addrs.end(), "127.0.0.53") != addrs.end();
     const std::string file = nd.file.from == dns::NodeResolvFile::From::NoHostFile
@@ -114,11 +118,13 @@ void run_node_resolv_conf_loopback(Context& ctx) {
       }
     }
     if (!own_netns.empty())
-      f.fix.push_back("An application pod that needs cluster Service names does not belong on dnsPolicy Default: use "
-                      "ClusterFirst (ClusterFirstWithHostNet on the host network).");
-    f.fix.push_back(fmt::format("Verify: kubectl exec -n <namespace> <pod> -- cat /etc/resolv.conf on a re-created "
-                                "pod of {} shows the real upstream, not {}.",
-                                nd.node, join(addrs, ", ")));
+      f.fix.push_back(
+          "An application pod that needs cluster Service names does not belong on dnsPolicy Default: use "
+          "ClusterFirst (ClusterFirstWithHostNet on the host network).");
+    f.fix.push_back(
+        fmt::format("Verify: kubectl exec -n <namespace> <pod> -- cat /etc/resolv.conf on a re-created "
+                    "pod of {} shows the real upstream, not {}.",
+                    nd.node, join(addrs, ", ")));
   }
 }
 

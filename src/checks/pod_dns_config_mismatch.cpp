@@ -8,11 +8,11 @@
 //  - per pod: the resolv.conf captured from the pod differs from what its policy gives.
 #include "checks/pod_dns_config_mismatch.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "checks/util.h"
 #include "dns/cluster_dns.h"
@@ -71,17 +71,17 @@ void list_pods(Finding& f, const std::vector<const Pod*>& pods, const std::strin
   size_t n = 0;
   for (const Pod* p : pods)
     if (n++ < 6)
-      f.evidence.push_back({at(p->meta, ".spec.dnsPolicy"),
-                            fmt::format("pod {}/{} on {}: dnsPolicy {}", p->meta.ns, p->meta.name, p->node_name,
-                                        policy_of(*p))});
+      f.evidence.push_back({at(p->meta, ".spec.dnsPolicy"), fmt::format("pod {}/{} on {}: dnsPolicy {}", p->meta.ns,
+                                                                        p->meta.name, p->node_name, policy_of(*p))});
   if (n > 6) f.evidence.push_back({where, fmt::format("… and {} more ClusterFirst pod(s)", n - 6)});
 }
 
 std::string pods_sentence(size_t n, const std::string& where) {
   return n == 0 ? fmt::format("No ClusterFirst pod runs on {} now; every new one will resolve nothing.", where)
-                : fmt::format("The {} ClusterFirst pod(s) on {} resolve nothing: neither Service names nor outside "
-                              "names.",
-                              n, where);
+                : fmt::format(
+                      "The {} ClusterFirst pod(s) on {} resolve nothing: neither Service names nor outside "
+                      "names.",
+                      n, where);
 }
 
 void node_checks(Context& ctx, const dns::DnsView& v) {
@@ -107,11 +107,12 @@ void node_checks(Context& ctx, const dns::DnsView& v) {
           "back to the node's resolver file (event MissingClusterDNS), where Service names do not resolve (P8, "
           "P10.2). {}",
           nd.node, pods_sentence(pods.size(), nd.node));
-      f.fix = {fmt::format("On node {}: add `clusterDNS: [{}]` and `clusterDomain: {}` to /var/lib/kubelet/config.yaml "
-                           "(kubeadm: the kubelet-config ConfigMap of kube-system too), then `systemctl restart kubelet`.",
-                           nd.node, svc ? svc->cluster_ip : "<kube-dns ClusterIP>", v.cluster_domain),
-               "Recreate the pods of that node so the kubelet writes their resolv.conf again (kubectl rollout "
-               "restart of their workloads)."};
+      f.fix = {
+          fmt::format("On node {}: add `clusterDNS: [{}]` and `clusterDomain: {}` to /var/lib/kubelet/config.yaml "
+                      "(kubeadm: the kubelet-config ConfigMap of kube-system too), then `systemctl restart kubelet`.",
+                      nd.node, svc ? svc->cluster_ip : "<kube-dns ClusterIP>", v.cluster_domain),
+          "Recreate the pods of that node so the kubelet writes their resolv.conf again (kubectl rollout "
+          "restart of their workloads)."};
       continue;
     }
     if (!svc || svc->cluster_ip.empty() || svc->headless()) continue;
@@ -150,30 +151,35 @@ void node_checks(Context& ctx, const dns::DnsView& v) {
     f.summary = fmt::format(
         "{} on {} give{} ClusterFirst pods the nameserver {}, but the cluster DNS Service {}/{} has the "
         "address {} (P8){}. Nothing answers DNS at {}{}. {}",
-        nodes.size() == 1 ? "The kubelet" : "The kubelets", where, nodes.size() == 1 ? "s" : "", value,
-        svc->meta.ns, svc->meta.name, svc->cluster_ip,
+        nodes.size() == 1 ? "The kubelet" : "The kubelets", where, nodes.size() == 1 ? "s" : "", value, svc->meta.ns,
+        svc->meta.name, svc->cluster_ip,
         all ? ": every kubelet agrees, so the Service changed its address (re-created without spec.clusterIP)" : "",
         value, v.node_local_dns.empty() ? "" : " (it is not NodeLocal DNSCache's address either)",
         pods_sentence(pods.size(), where));
     if (all)
       f.fix.push_back(fmt::format(
-          "Give the Service its address back (one change instead of one per node): kubectl -n {} get service {} -o json "
+          "Give the Service its address back (one change instead of one per node): kubectl -n {} get service {} -o "
+          "json "
           "| jq '.spec.clusterIP=\"{}\" | .spec.clusterIPs=[\"{}\"] | del(.metadata.resourceVersion, .metadata.uid)' "
           "> kube-dns.json && kubectl replace --force -f kube-dns.json",
           svc->meta.ns, svc->meta.name, value, value));
-    f.fix.push_back(fmt::format("{}n {}: set `clusterDNS: [{}]` in /var/lib/kubelet/config.yaml (kubeadm: also "
-                                "`kubectl -n kube-system edit configmap kubelet-config`), then `systemctl restart "
-                                "kubelet`.",
-                                all ? "Or, o" : "O", where, svc->cluster_ip));
+    f.fix.push_back(
+        fmt::format("{}n {}: set `clusterDNS: [{}]` in /var/lib/kubelet/config.yaml (kubeadm: also "
+                    "`kubectl -n kube-system edit configmap kubelet-config`), then `systemctl restart "
+                    "kubelet`.",
+                    all ? "Or, o" : "O", where, svc->cluster_ip));
     if (!all)
-      f.fix.push_back("Recreate the pods of that node: their resolv.conf is written when they start (kubectl rollout "
-                      "restart of their workloads).");
+      f.fix.push_back(
+          "Recreate the pods of that node: their resolv.conf is written when they start (kubectl rollout "
+          "restart of their workloads).");
     else
-      f.fix.push_back("If you changed the kubelets instead, recreate every ClusterFirst pod: their resolv.conf is "
-                      "written when they start.");
-    f.fix.push_back(fmt::format("Verify: kubectl exec -n <namespace> <pod> -- nslookup kubernetes.default.svc.{} "
-                                "answers.",
-                                v.cluster_domain));
+      f.fix.push_back(
+          "If you changed the kubelets instead, recreate every ClusterFirst pod: their resolv.conf is "
+          "written when they start.");
+    f.fix.push_back(
+        fmt::format("Verify: kubectl exec -n <namespace> <pod> -- nslookup kubernetes.default.svc.{} "
+                    "answers.",
+                    v.cluster_domain));
   }
 }
 
@@ -197,8 +203,8 @@ void limit_checks(Context& ctx, const dns::DnsView& v, std::set<std::string>& do
     f.node = p.node_name;
     for (const Event* ev : forming) f.evidence.push_back(event_evidence(*ev));
     if (e.node && e.node->file.text && e.kubelet.host.search_line)
-      f.evidence.push_back({e.node->file.source(e.kubelet.host.search_line),
-                            "search " + join(e.kubelet.host.searches, " ")});
+      f.evidence.push_back(
+          {e.node->file.source(e.kubelet.host.search_line), "search " + join(e.kubelet.host.searches, " ")});
     if (p.dns_config.present && !p.dns_config.searches.empty())
       f.evidence.push_back({at(p.meta, ".spec.dnsConfig.searches"), "searches: " + join(p.dns_config.searches, " ")});
     std::vector<std::string> what;
@@ -207,20 +213,23 @@ void limit_checks(Context& ctx, const dns::DnsView& v, std::set<std::string>& do
                                  join(e.dns.dropped_searches, ", "), e.kubelet.limit.who, e.kubelet.limit.max_domains,
                                  e.kubelet.limit.max_chars));
     if (!e.dns.dropped_nameservers.empty())
-      what.push_back(fmt::format("the kubelet dropped the nameserver(s) {} (at most 3)", join(e.dns.dropped_nameservers, ", ")));
+      what.push_back(
+          fmt::format("the kubelet dropped the nameserver(s) {} (at most 3)", join(e.dns.dropped_nameservers, ", ")));
     if (musl_long)
-      what.push_back(fmt::format("its search line is {} characters long and its image looks musl-based (Alpine): musl "
-                                 "ignores a resolv.conf line over 254 characters, so the pod has no search list and "
-                                 "short Service names fail",
-                                 dns::joined_length(e.dns.searches) + 7));
+      what.push_back(
+          fmt::format("its search line is {} characters long and its image looks musl-based (Alpine): musl "
+                      "ignores a resolv.conf line over 254 characters, so the pod has no search list and "
+                      "short Service names fail",
+                      dns::joined_length(e.dns.searches) + 7));
     if (what.empty()) what.push_back("the kubelet reported that the DNS limits were exceeded (event DNSConfigForming)");
     f.evidence.push_back({at(p.meta, ".spec"), "computed: " + dns::render_resolv_conf(e.dns).substr(0, 300)});
     f.summary = fmt::format("Pod {}/{} (dnsPolicy {}): {} (P10.2). Names that needed the missing entries fail.",
                             p.meta.ns, p.meta.name, policy_of(p), join(what, "; "));
-    f.fix = {"Shorten the search list: remove search domains from the node's resolver file or from the pod's "
-             "dnsConfig.searches; prefer full names (SERVICE.NAMESPACE.svc." + v.cluster_domain +
-                 ") in the application over extra search domains.",
-             fmt::format("Then recreate the pods: kubectl -n {} rollout restart {}", p.meta.ns, workload_ref(c, p))};
+    f.fix = {
+        "Shorten the search list: remove search domains from the node's resolver file or from the pod's "
+        "dnsConfig.searches; prefer full names (SERVICE.NAMESPACE.svc." +
+            v.cluster_domain + ") in the application over extra search domains.",
+        fmt::format("Then recreate the pods: kubectl -n {} rollout restart {}", p.meta.ns, workload_ref(c, p))};
   }
 }
 
@@ -237,9 +246,9 @@ void default_policy_checks(Context& ctx, const dns::DnsView& v, std::set<std::st
     dns::ResolverConf cluster = dns::cluster_first_dns(c, v, p.meta.ns).resolver();
     std::vector<std::pair<const dns::NameUse*, const Service*>> bad;
     for (const auto& u : uses) {
-      auto mine = dns::resolve_in_cluster(c, v.cluster_domain, u.ref.host, own);
+      auto mine = dns::resolve_in_cluster(v, u.ref.host, own);
       if (mine.kind == dns::ClusterResolution::Kind::Service) continue;
-      auto theirs = dns::resolve_in_cluster(c, v.cluster_domain, u.ref.host, cluster);
+      auto theirs = dns::resolve_in_cluster(v, u.ref.host, cluster);
       if (theirs.kind == dns::ClusterResolution::Kind::Service) bad.push_back({&u, theirs.service});
     }
     if (bad.empty()) continue;
@@ -248,7 +257,7 @@ void default_policy_checks(Context& ctx, const dns::DnsView& v, std::set<std::st
     Finding& f = ctx.report("pod-dns-config-mismatch", s);
     f.node = p.node_name;
     f.evidence.push_back({at(p.meta, ".spec.dnsPolicy"), fmt::format("dnsPolicy: {}, hostNetwork: {}", policy_of(p),
-                                                                      p.host_network ? "true" : "false")});
+                                                                     p.host_network ? "true" : "false")});
     std::vector<std::string> names;
     for (const auto& [u, svc] : bad) {
       f.evidence.push_back({u->source, fmt::format("{} = {}", u->key, u->value)});
@@ -270,11 +279,13 @@ void default_policy_checks(Context& ctx, const dns::DnsView& v, std::set<std::st
     if (ref.rfind("pod/", 0) == 0 || ref.rfind("replicaset/", 0) == 0)
       f.fix.push_back(fmt::format("Set `dnsPolicy: {}` in the pod spec and recreate the pod.", policy));
     else
-      f.fix.push_back(fmt::format("kubectl -n {} patch {} -p '{{\"spec\":{{\"template\":{{\"spec\":{{\"dnsPolicy\":\"{}\"}}}}}}}}'",
-                                  p.meta.ns, ref, policy));
-    f.fix.push_back(fmt::format("Verify: kubectl -n {} exec {} -- cat /etc/resolv.conf shows the cluster DNS address and "
-                                "the {}.svc.{} search domain.",
-                                p.meta.ns, ref.rfind("pod/", 0) == 0 ? p.meta.name : ref, p.meta.ns, v.cluster_domain));
+      f.fix.push_back(
+          fmt::format("kubectl -n {} patch {} -p '{{\"spec\":{{\"template\":{{\"spec\":{{\"dnsPolicy\":\"{}\"}}}}}}}}'",
+                      p.meta.ns, ref, policy));
+    f.fix.push_back(
+        fmt::format("Verify: kubectl -n {} exec {} -- cat /etc/resolv.conf shows the cluster DNS address and "
+                    "the {}.svc.{} search domain.",
+                    p.meta.ns, ref.rfind("pod/", 0) == 0 ? p.meta.name : ref, p.meta.ns, v.cluster_domain));
   }
 }
 
@@ -293,7 +304,8 @@ void captured_checks(Context& ctx, const dns::DnsView& v) {
     auto line_src = [&](uint32_t line) { return line ? fmt::format("{}:{}", pf.rel, line) : pf.rel; };
     // Nameservers: when the cluster part decides them, or the node's file is known.
     if (e.dns.type != dns::PodDnsType::Host || host_known) {
-      if (got.nameservers != e.dns.nameservers && !(e.dns.type == dns::PodDnsType::Cluster && e.kubelet.cluster_dns.empty()))
+      if (got.nameservers != e.dns.nameservers &&
+          !(e.dns.type == dns::PodDnsType::Cluster && e.kubelet.cluster_dns.empty()))
         diffs.push_back({line_src(got.nameserver_lines.empty() ? 0 : got.nameserver_lines.front()),
                          fmt::format("nameserver {} — its policy gives {}", join(got.nameservers, ", "),
                                      join(e.dns.nameservers, ", "))});
@@ -306,21 +318,22 @@ void captured_checks(Context& ctx, const dns::DnsView& v) {
       if (have.size() > n) have.resize(n);
     }
     if ((host_known || e.dns.type == dns::PodDnsType::Cluster) && want != have)
-      diffs.push_back({line_src(got.search_line), fmt::format("search {} — its policy gives {}", join(got.searches, " "),
-                                                              join(e.dns.searches, " "))});
+      diffs.push_back({line_src(got.search_line), fmt::format("search {} — its policy gives {}",
+                                                              join(got.searches, " "), join(e.dns.searches, " "))});
     std::vector<std::string> wo = e.dns.options, ho = got.options;
     std::sort(wo.begin(), wo.end());
     std::sort(ho.begin(), ho.end());
     if ((host_known || e.dns.type != dns::PodDnsType::Host) && wo != ho)
-      diffs.push_back({line_src(got.options_line), fmt::format("options {} — its policy gives {}", join(got.options, " "),
-                                                               join(e.dns.options, " "))});
+      diffs.push_back({line_src(got.options_line), fmt::format("options {} — its policy gives {}",
+                                                               join(got.options, " "), join(e.dns.options, " "))});
     if (diffs.empty()) continue;
     Finding& f = ctx.report("pod-dns-config-mismatch", subject_of("Pod", p->meta));
     f.node = p->node_name;
     f.evidence = diffs;
-    f.evidence.push_back({at(p->meta, ".spec.dnsPolicy"),
-                          fmt::format("dnsPolicy: {}, hostNetwork: {}{}", policy_of(*p), p->host_network ? "true" : "false",
-                                      p->dns_config.present ? ", with dnsConfig" : "")});
+    f.evidence.push_back(
+        {at(p->meta, ".spec.dnsPolicy"),
+         fmt::format("dnsPolicy: {}, hostNetwork: {}{}", policy_of(*p), p->host_network ? "true" : "false",
+                     p->dns_config.present ? ", with dnsConfig" : "")});
     f.summary = fmt::format(
         "The resolv.conf captured from pod {}/{} is not what its dnsPolicy {} gives today ({} difference(s)): the pod "
         "was created under another kubelet or cluster DNS configuration, or something rewrote the file. Its lookups "
@@ -331,7 +344,7 @@ void captured_checks(Context& ctx, const dns::DnsView& v) {
                          p->meta.ns, p->meta.name, p->meta.ns, p->meta.name),
              fmt::format("Recreate the pod so the kubelet writes the file again: kubectl -n {} {}", p->meta.ns,
                          workload_ref(c, *p).rfind("pod/", 0) == 0 ? "delete pod " + p->meta.name
-                                                                    : "rollout restart " + workload_ref(c, *p)),
+                                                                   : "rollout restart " + workload_ref(c, *p)),
              "If it differs again, look for what rewrites it (an init container, an entrypoint script, a mutating "
              "webhook adding dnsConfig)."};
   }

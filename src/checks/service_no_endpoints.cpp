@@ -13,8 +13,8 @@ namespace {
 std::vector<std::string> near_misses(const Cluster& c, const Service& s) {
   std::vector<std::string> out;
   if (s.selector.size() < 1) return out;
-  for (const Pod& p : c.pods) {
-    if (p.meta.ns != s.meta.ns) continue;
+  for (const Pod* pp : c.pods_in(s.meta.ns)) {
+    const Pod& p = *pp;
     int missed = 0;
     std::string what;
     for (const auto& [k, v] : s.selector) {
@@ -49,19 +49,16 @@ void run_service_no_endpoints(Context& ctx) {
   bool pods_known = c.listed("Pod") || !c.pods.empty();
   for (const Service& s : c.services) {
     if (!s.has_selector || s.type == "ExternalName") continue;
-    std::vector<const EndpointSet*> sets;
-    for (const auto& e : c.endpoints)
-      if (e.meta.ns == s.meta.ns && e.service == s.meta.name) sets.push_back(&e);
+    const std::vector<const EndpointSet*>& sets = c.endpoints_of(s.meta.ns, s.meta.name);
     size_t ready = 0, not_ready = 0;
     for (const auto* e : sets)
       for (const auto& a : e->addresses) (a.ready ? ready : not_ready)++;
     // Pods the selector matches, and how many are ready.
     size_t matched = 0, matched_ready = 0;
-    for (const Pod& p : c.pods)
-      if (p.meta.ns == s.meta.ns && selector_matches(s.selector, p.meta.labels) && p.phase != "Succeeded" &&
-          p.phase != "Failed") {
+    for (const Pod* p : c.pods_in(s.meta.ns))
+      if (selector_matches(s.selector, p->meta.labels) && p->phase != "Succeeded" && p->phase != "Failed") {
         ++matched;
-        if (pod_ready(p)) ++matched_ready;
+        if (pod_ready(*p)) ++matched_ready;
       }
     bool decided_by_endpoints = !sets.empty();
     if (decided_by_endpoints ? ready > 0 : (!pods_known || matched_ready > 0)) continue;

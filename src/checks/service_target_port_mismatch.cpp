@@ -41,10 +41,9 @@ void run_service_target_port_mismatch(Context& ctx) {
   for (const Service& s : c.services) {
     if (!s.has_selector || s.type == "ExternalName") continue;
     std::vector<const Pod*> pods;
-    for (const Pod& p : c.pods)
-      if (p.meta.ns == s.meta.ns && selector_matches(s.selector, p.meta.labels) && p.phase != "Succeeded" &&
-          p.phase != "Failed")
-        pods.push_back(&p);
+    for (const Pod* p : c.pods_in(s.meta.ns))
+      if (selector_matches(s.selector, p->meta.labels) && p->phase != "Succeeded" && p->phase != "Failed")
+        pods.push_back(p);
     if (pods.empty()) continue;  // service-no-endpoints covers it
     for (size_t i = 0; i < s.ports.size(); ++i) {
       const ServicePort& sp = s.ports[i];
@@ -71,8 +70,8 @@ void run_service_target_port_mismatch(Context& ctx) {
       f.evidence.push_back({at(pods.front()->meta, ".spec.containers[*].ports"),
                             fmt::format("pod {} declares {}", pods.front()->meta.name,
                                         example.declared.empty() ? "no ports" : join(example.declared, ", "))});
-      for (const auto& e : c.endpoints)
-        if (e.meta.ns == s.meta.ns && e.service == s.meta.name) {
+      for (const EndpointSet* ep : c.endpoints_of(s.meta.ns, s.meta.name)) {
+          const EndpointSet& e = *ep;
           std::vector<std::string> ports;
           for (const auto& p : e.ports) ports.push_back(fmt::format("{}{}", p.port, p.name.empty() ? "" : " (" + p.name + ")"));
           f.evidence.push_back({e.meta.src.str(), fmt::format("{} {}: {} address(es), ports [{}]",

@@ -17,5 +17,6 @@ void register_checks(CLI::App& app, Shared& s);  // `checks` and `explain`
 void register_pcap(CLI::App& app, Shared& s);
 void register_collect(CLI::App& app, Shared& s);
 void register_lab(CLI::App& app, Shared& s);
+void register_dns(CLI::App& app, Shared& s);
 
 }  // namespace nd::cli

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
 #ifdef ND_HAVE_LAB
   nd::cli::register_lab(app, shared);
 #endif
+#ifdef ND_HAVE_DNS
+  nd::cli::register_dns(app, shared);
+#endif
 
   try {
     app.parse(argc, argv);

@@ -8,9 +8,28 @@
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace nd {
 namespace od = simdjson::ondemand;
 namespace {
+
+// Newlines in [p, end): pretty-printed kubectl JSON has one every ~30 bytes, so memchr-style
+// skipping does not help; count 32 bytes at a time instead (std::count is byte by byte here).
+size_t count_newlines(const char* p, const char* end) {
+  size_t n = 0;
+#if defined(__AVX2__)
+  const __m256i nl = _mm256_set1_epi8('\n');
+  for (; p + 32 <= end; p += 32) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    n += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)))));
+  }
+#endif
+  for (; p < end; ++p) n += *p == '\n';
+  return n;
+}
 
 // ---- Lenient scalar access: a field of the wrong type reads as empty, never throws. --------------
 
@@ -629,6 +648,7 @@ void read_installation(od::object obj, CalicoInstallation& inst, std::vector<IpP
             each_object(v3, [&](od::value o) {
               IpPool p;
               p.from_installation = true;
+              p.nat_outgoing = true;  // the operator's default is natOutgoing: Enabled
               p.api_group = "operator.tigera.io";
               each_field(o, [&](std::string_view k4, od::value v4) {
                 if (k4 == "cidr") p.cidr = str(v4);
@@ -667,7 +687,7 @@ class Reader {
       pos_ = base;
       line_ = in_.first_line;
     }
-    line_ += static_cast<uint32_t>(std::count(pos_, p, '\n'));
+    line_ += static_cast<uint32_t>(count_newlines(pos_, p));
     pos_ = p;
     return line_;
   }
@@ -695,6 +715,7 @@ class Reader {
         std::string_view k = field.unescaped_key().value();
         if (k == "kind" && kind.empty()) kind = str(field.value());
         else if (k == "apiVersion" && api_version.empty()) api_version = str(field.value());
+        if (!kind.empty() && !api_version.empty()) break;  // kubectl prints them first
       }
       obj.reset();
     }
@@ -771,40 +792,88 @@ class Reader {
     }
     if (!is_object(root)) return;
     od::object obj = root.get_object();
-    // Is it a List? Find kind and whether it has items, wherever they stand.
+    // One pass over the root: kubectl prints a List's "kind" after its "items", cluster-info dump
+    // before them; items read before the kind is known look their own kind up.
     std::string kind, api_version;
     bool has_items = false;
+    size_t kindless = 0;  // items without a kind of their own, read before the List's kind was known
     for (auto field : obj) {
       std::string_view k = field.unescaped_key().value();
       if (k == "kind") kind = str(field.value());
       else if (k == "apiVersion") api_version = str(field.value());
-      else if (k == "items") has_items = true;
+      else if (k == "items") {
+        od::value items = field.value();
+        if (!is_array(items)) continue;
+        has_items = true;
+        kindless += read_items(items, item_kind_of(kind), api_version);
+      }
     }
-    obj.reset();
-    bool list_kind = kind.size() > 4 && kind.compare(kind.size() - 4, 4, "List") == 0;
-    bool is_list = has_items && (kind.empty() || kind == "List" || list_kind);
-    if (!is_list) {
+    if (!has_items) {  // a single object: read it from its start, now that its kind is known
+      obj.reset();
       object(root, kind, api_version, source_of(root, 0, false));
       return;
     }
-    // "PodList" items carry no kind in cluster-info dump output: inherit it.
-    std::string item_kind = (kind.size() > 4 && kind != "List") ? kind.substr(0, kind.size() - 4) : "";
+    std::string item_kind = item_kind_of(kind);
     if (!item_kind.empty()) c_.listed_kinds.emplace(item_kind, Source{in_.rel, 0});
-    // Read to the end of the root (not just past items) so trailing content can be detected.
-    for (auto field : obj) {
-      if (field.unescaped_key().value() != "items") continue;
-      od::value items = field.value();
-      if (!is_array(items)) continue;
-      size_t i = 0;
-      for (auto elem : items.get_array()) {
-        od::value v = elem.value();
-        if (is_object(v)) object(v, item_kind, item_kind.empty() ? "" : api_version, source_of(v, i, true));
-        ++i;
+    if (kindless > 0 && !item_kind.empty()) {
+      // Rare: kind-less items before a "PodList"-style kind. Read those items again, knowing it.
+      obj.reset();
+      second_pass_ = true;
+      for (auto field : obj) {
+        if (field.unescaped_key().value() != "items") continue;
+        od::value items = field.value();
+        if (is_array(items)) read_items(items, item_kind, api_version);
       }
+      second_pass_ = false;
     }
   }
 
  private:
+  // "PodList" -> "Pod"; "List" or no kind -> "" (items name their own kind).
+  static std::string item_kind_of(const std::string& kind) {
+    if (kind.size() > 4 && kind != "List" && kind.compare(kind.size() - 4, 4, "List") == 0)
+      return kind.substr(0, kind.size() - 4);
+    return {};
+  }
+
+  // Returns how many items had no kind to go by (skipped, unless this is the second pass).
+  size_t read_items(od::value items, const std::string& item_kind, const std::string& api_version) {
+    size_t i = 0, kindless = 0;
+    for (auto elem : items.get_array()) {
+      od::value v = elem.value();
+      if (is_object(v)) {
+        if (item_kind.empty()) {
+          if (!has_own_kind(v)) {
+            ++kindless;
+            ++i;
+            continue;
+          }
+          if (!second_pass_) object(v, "", "", source_of(v, i, true));
+        } else if (second_pass_) {
+          if (!has_own_kind(v)) object(v, item_kind, api_version, source_of(v, i, true));
+        } else {
+          object(v, item_kind, api_version, source_of(v, i, true));
+        }
+      }
+      ++i;
+    }
+    return kindless;
+  }
+
+  static bool has_own_kind(od::value v) {  // without reading it: the object is reset after
+    od::object o = v.get_object();
+    bool found = false;
+    for (auto field : o)
+      if (field.unescaped_key().value() == "kind") {
+        found = true;
+        break;
+      }
+    o.reset();
+    return found;
+  }
+
+  bool second_pass_ = false;
+
   const JsonInput& in_;
   Cluster& c_;
   const char* pos_ = nullptr;

@@ -90,6 +90,27 @@ void Cluster::finalize() {
     event_index_[e.involved_kind + "/" + key2(e.involved_ns, e.involved_name)].push_back(i);
   }
   for (size_t i = 0; i < logs.size(); ++i) log_index_[key2(logs[i].ns, logs[i].pod)].push_back(i);
+  workload_index_.clear();
+  bundle_index_.clear();
+  for (size_t i = 0; i < workloads.size(); ++i)
+    workload_index_.emplace(workloads[i].kind + "/" + key2(workloads[i].meta.ns, workloads[i].meta.name), i);
+  for (size_t i = 0; i < bundles.size(); ++i) bundle_index_.emplace(bundles[i].name, i);
+  pods_by_ns_.clear();
+  endpoints_by_service_.clear();
+  for (const Pod& p : pods) pods_by_ns_[p.meta.ns].push_back(&p);
+  for (const EndpointSet& e : endpoints) endpoints_by_service_[key2(e.meta.ns, e.service)].push_back(&e);
+}
+
+const std::vector<const Pod*>& Cluster::pods_in(std::string_view ns) const {
+  static const std::vector<const Pod*> none;
+  auto it = pods_by_ns_.find(ns);
+  return it == pods_by_ns_.end() ? none : it->second;
+}
+
+const std::vector<const EndpointSet*>& Cluster::endpoints_of(std::string_view ns, std::string_view service) const {
+  static const std::vector<const EndpointSet*> none;
+  auto it = endpoints_by_service_.find(key2(ns, service));
+  return it == endpoints_by_service_.end() ? none : it->second;
 }
 
 const Node* Cluster::node(std::string_view name) const {
@@ -108,15 +129,13 @@ const ConfigMap* Cluster::config_map(std::string_view ns, std::string_view name)
 }
 
 const Workload* Cluster::workload(std::string_view kind, std::string_view ns, std::string_view name) const {
-  for (const auto& w : workloads)
-    if (w.kind == kind && w.meta.ns == ns && w.meta.name == name) return &w;
-  return nullptr;
+  auto it = workload_index_.find(std::string(kind) + "/" + key2(ns, name));
+  return it == workload_index_.end() ? nullptr : &workloads[it->second];
 }
 
 const NodeBundle* Cluster::bundle(std::string_view node) const {
-  for (const auto& b : bundles)
-    if (b.name == node) return &b;
-  return nullptr;
+  auto it = bundle_index_.find(node);
+  return it == bundle_index_.end() ? nullptr : &bundles[it->second];
 }
 
 std::vector<const LogText*> Cluster::logs_of(std::string_view ns, std::string_view pod) const {

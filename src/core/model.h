@@ -259,6 +259,12 @@ struct PodFile {  // pods/NAMESPACE/POD/resolv.conf
 // ---- The whole snapshot ---------------------------------------------------------------------
 
 struct Cluster {
+  Cluster() = default;
+  Cluster(Cluster&&) = default;  // moving keeps element addresses: the indexes stay valid
+  Cluster& operator=(Cluster&&) = default;
+  Cluster(const Cluster&) = delete;  // a copy would leave the indexes pointing into the original
+  Cluster& operator=(const Cluster&) = delete;
+
   std::string root;  // what the user passed
   size_t objects = 0, bytes = 0, files_read = 0;
   std::vector<std::string> warnings;          // --keep-going parse errors and the like
@@ -292,12 +298,17 @@ struct Cluster {
   const NodeBundle* bundle(std::string_view node) const;
   std::vector<const LogText*> logs_of(std::string_view ns, std::string_view pod) const;
   std::vector<const Event*> events_for(std::string_view kind, std::string_view ns, std::string_view name) const;
+  // Pods of a namespace, and the Endpoints/EndpointSlices of a Service (empty when none).
+  const std::vector<const Pod*>& pods_in(std::string_view ns) const;
+  const std::vector<const EndpointSet*>& endpoints_of(std::string_view ns, std::string_view service) const;
 
   void finalize();  // builds the indexes; call once after loading
 
  private:
-  std::map<std::string, size_t, std::less<>> node_index_, pod_index_, cm_index_;
+  std::map<std::string, size_t, std::less<>> node_index_, pod_index_, cm_index_, workload_index_, bundle_index_;
   std::map<std::string, std::vector<size_t>, std::less<>> event_index_, log_index_;
+  std::map<std::string, std::vector<const Pod*>, std::less<>> pods_by_ns_;
+  std::map<std::string, std::vector<const EndpointSet*>, std::less<>> endpoints_by_service_;
 };
 
 bool selector_matches(const StringMap& selector, const StringMap& labels);

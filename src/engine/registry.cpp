@@ -13,6 +13,20 @@
 #include "checks/dns_short_name_cross_namespace.h"
 #include "checks/node_network_unavailable.h"
 #include "checks/node_resolv_conf_loopback.h"
+#ifdef ND_HAVE_NODE
+#include "checks/node_bridge_nf_call_iptables_disabled.h"
+#include "checks/node_bundle_unreadable.h"
+#include "checks/node_ip_forward_disabled.h"
+#include "checks/node_missing_pod_route.h"
+#include "checks/node_mtu_mismatch.h"
+#include "checks/node_rp_filter_strict.h"
+#include "checks/node_service_endpoints_stale.h"
+#include "checks/node_service_rules_missing.h"
+#include "checks/node_vxlan_fdb_missing.h"
+#include "checks/pod_cidr_overlaps_node_network.h"
+#include "checks/pod_cidr_overlaps_service_cidr.h"
+#include "checks/pod_egress_not_masqueraded.h"
+#endif
 #include "checks/pod_dns_config_mismatch.h"
 #include "checks/pod_pending.h"
 #include "checks/pod_sandbox_network_failed.h"
@@ -29,6 +43,21 @@ const std::vector<Check>& all_checks() {
       {"cni-not-detected", run_cni_not_detected},
       {"cni-pod-unhealthy", run_cni_pod_unhealthy},
       {"node-network-unavailable", run_node_network_unavailable},
+#ifdef ND_HAVE_NODE
+      // Node data plane (node bundles): forwarding first, then ranges, routes, tunnels, MTU, kube-proxy
+      {"node-bundle-unreadable", run_node_bundle_unreadable},
+      {"node-ip-forward-disabled", run_node_ip_forward_disabled},
+      {"node-bridge-nf-call-iptables-disabled", run_node_bridge_nf_call_iptables_disabled},
+      {"pod-cidr-overlaps-node-network", run_pod_cidr_overlaps_node_network},
+      {"pod-cidr-overlaps-service-cidr", run_pod_cidr_overlaps_service_cidr},
+      {"node-missing-pod-route", run_node_missing_pod_route},
+      {"node-vxlan-fdb-missing", run_node_vxlan_fdb_missing},
+      {"node-rp-filter-strict", run_node_rp_filter_strict},
+      {"node-mtu-mismatch", run_node_mtu_mismatch},
+      {"node-service-rules-missing", run_node_service_rules_missing},
+      {"node-service-endpoints-stale", run_node_service_endpoints_stale},
+      {"pod-egress-not-masqueraded", run_pod_egress_not_masqueraded},
+#endif
       {"cni-policy-not-enforced", run_cni_policy_not_enforced},
 #ifdef ND_HAVE_DNS
       // DNS: the loop and the node files are root causes; unhealthy CoreDNS and pod settings follow

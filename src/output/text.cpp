@@ -54,7 +54,13 @@ void render_text(std::ostream& out, const Report& r, bool color) {
       out << "    evidence:\n";
       for (const auto& e : f.evidence) out << "      " << st("2", e.source) << "\n        " << e.text << "\n";
       out << "    fix:\n";
-      for (size_t i = 0; i < f.fix.size(); ++i) out << fmt::format("      {}. {}\n", i + 1, f.fix[i]);
+      for (size_t i = 0; i < f.fix.size(); ++i) {
+        // A step may hold several lines (a generated manifest): keep them under the step's text.
+        std::string step = f.fix[i];
+        for (size_t nl = step.find('\n'); nl != std::string::npos && nl + 1 < step.size(); nl = step.find('\n', nl + 1))
+          step.insert(nl + 1, "         ");
+        out << fmt::format("      {}. {}\n", i + 1, step);
+      }
     }
   }
   out << fmt::format("\n{} critical, {} warning, {} info. `netdoctor explain ID` prints a check's runbook.\n",

@@ -48,7 +48,9 @@ TEST(Checks, Exit137WithoutOomReasonIsOnlyKilled) {
   EXPECT_FALSE(test::has(fs, "container-oomkilled"));
   ASSERT_TRUE(test::has(fs, "container-killed", "b"));
   for (const auto& f : fs)
-    if (f.id == "container-killed") EXPECT_EQ(f.severity, Severity::Info);
+    if (f.id == "container-killed") {
+      EXPECT_EQ(f.severity, Severity::Info);
+    }
 }
 
 TEST(Checks, OomKilledWithExitZeroStillCounts) {
@@ -130,7 +132,9 @@ TEST(Checks, CrashLoopingInitContainerIsNamedAsSuch) {
 )", "  initContainers:\n  - name: wait-db\n    image: registry.local/wait:1\n"));
   ASSERT_TRUE(test::has(fs, "container-crashloop", "f"));
   for (const auto& f : fs)
-    if (f.id == "container-crashloop") EXPECT_NE(f.summary.find("init container wait-db"), std::string::npos);
+    if (f.id == "container-crashloop") {
+      EXPECT_NE(f.summary.find("init container wait-db"), std::string::npos);
+    }
   EXPECT_TRUE(test::has(fs, "pod-pending", "f"));
 }
 

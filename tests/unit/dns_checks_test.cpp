@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "dns/cluster_dns.h"
+#include "engine/catalog.h"
 #include "test_util.h"
 
 using namespace nd;
@@ -35,10 +36,12 @@ const char* kCorefile = R"(.:53 {
     }
 )";
 
-const char* kStub = "# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\n"
-                    "# Do not edit.\n\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.internal\n";
-const char* kUplink = "# This is /run/systemd/resolve/resolv.conf managed by man:systemd-resolved(8).\n"
-                      "nameserver 192.168.10.2\nsearch corp.internal\n";
+const char* kStub =
+    "# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\n"
+    "# Do not edit.\n\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.internal\n";
+const char* kUplink =
+    "# This is /run/systemd/resolve/resolv.conf managed by man:systemd-resolved(8).\n"
+    "nameserver 192.168.10.2\nsearch corp.internal\n";
 
 std::string kubelet_config(const std::string& extra = "", const std::string& cluster_dns = "10.96.0.10") {
   std::string s = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n";
@@ -47,9 +50,13 @@ std::string kubelet_config(const std::string& extra = "", const std::string& clu
 }
 
 std::string node(const std::string& name, const std::string& ip, const std::string& version = "v1.29.4") {
-  return "apiVersion: v1\nkind: Node\nmetadata:\n  name: " + name + "\nstatus:\n  addresses:\n  - type: InternalIP\n"
-         "    address: " + ip + "\n  conditions:\n  - type: Ready\n    status: \"True\"\n  nodeInfo:\n"
-         "    kubeletVersion: " + version + "\n";
+  return "apiVersion: v1\nkind: Node\nmetadata:\n  name: " + name +
+         "\nstatus:\n  addresses:\n  - type: InternalIP\n"
+         "    address: " +
+         ip +
+         "\n  conditions:\n  - type: Ready\n    status: \"True\"\n  nodeInfo:\n"
+         "    kubeletVersion: " +
+         version + "\n";
 }
 
 struct PodSpec {
@@ -58,7 +65,7 @@ struct PodSpec {
   int restarts = 0;
   std::string waiting;  // CrashLoopBackOff, ContainerCreating
   std::string labels = "app: x", owner_rs;
-  std::string env;      // YAML lines under the container, already indented by 4
+  std::string env;  // YAML lines under the container, already indented by 4
   std::string extra_spec;
   std::string container = "main";
 };
@@ -77,8 +84,10 @@ std::string pod(const PodSpec& p) {
   s += "  podIP: " + p.ip + "\n  conditions:\n  - type: Ready\n    status: \"" + (p.ready ? "True" : "False") + "\"\n";
   s += "  containerStatuses:\n  - name: " + p.container + "\n    ready: " + (p.ready ? "true" : "false") +
        "\n    restartCount: " + std::to_string(p.restarts) + "\n";
-  if (!p.waiting.empty()) s += "    state:\n      waiting:\n        reason: " + p.waiting + "\n";
-  else s += "    state:\n      running:\n        startedAt: \"2025-03-01T10:00:00Z\"\n";
+  if (!p.waiting.empty())
+    s += "    state:\n      waiting:\n        reason: " + p.waiting + "\n";
+  else
+    s += "    state:\n      running:\n        startedAt: \"2025-03-01T10:00:00Z\"\n";
   return s;
 }
 
@@ -99,8 +108,8 @@ PodSpec coredns_pod(const std::string& name, const std::string& node, const std:
 std::string service(const std::string& ns, const std::string& name, const std::string& ip, int port,
                     const std::string& selector) {
   return "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
-         "\nspec:\n  clusterIP: " + ip + "\n  selector:\n    " + selector + "\n  ports:\n  - port: " +
-         std::to_string(port) + "\n    protocol: TCP\n";
+         "\nspec:\n  clusterIP: " + ip + "\n  selector:\n    " + selector +
+         "\n  ports:\n  - port: " + std::to_string(port) + "\n    protocol: TCP\n";
 }
 
 // A cluster with two nodes, CoreDNS (2 replicas) behind kube-dns, and whatever the test adds.
@@ -111,18 +120,22 @@ struct Snap {
     docs.push_back(node("w1", "192.168.10.11"));
     docs.push_back(node("w2", "192.168.10.12"));
     docs.push_back(service("kube-system", "kube-dns", "10.96.0.10", 53, "k8s-app: kube-dns"));
-    docs.push_back("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: coredns\n  namespace: kube-system\n"
-                   "spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      k8s-app: kube-dns\n  template:\n"
-                   "    metadata:\n      labels:\n        k8s-app: kube-dns\n    spec:\n      dnsPolicy: Default\n"
-                   "      containers:\n      - name: coredns\n        image: registry.local/coredns/coredns:v1.11.1\n"
-                   "status:\n  replicas: 2\n  readyReplicas: 2\n  availableReplicas: 2\n");
-    docs.push_back("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: coredns-5d78c9869d\n  namespace: "
-                   "kube-system\n  ownerReferences:\n  - apiVersion: apps/v1\n    kind: Deployment\n    name: coredns\n"
-                   "    controller: true\nspec:\n  replicas: 2\n");
+    docs.push_back(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: coredns\n  namespace: kube-system\n"
+        "spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      k8s-app: kube-dns\n  template:\n"
+        "    metadata:\n      labels:\n        k8s-app: kube-dns\n    spec:\n      dnsPolicy: Default\n"
+        "      containers:\n      - name: coredns\n        image: registry.local/coredns/coredns:v1.11.1\n"
+        "status:\n  replicas: 2\n  readyReplicas: 2\n  availableReplicas: 2\n");
+    docs.push_back(
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: coredns-5d78c9869d\n  namespace: "
+        "kube-system\n  ownerReferences:\n  - apiVersion: apps/v1\n    kind: Deployment\n    name: coredns\n"
+        "    controller: true\nspec:\n  replicas: 2\n");
   }
   void corefile(const std::string& text = kCorefile) {
-    docs.push_back("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata:\n"
-                   "  Corefile: |\n    " + text);
+    docs.push_back(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: coredns\n  namespace: kube-system\ndata:\n"
+        "  Corefile: |\n    " +
+        text);
   }
   void add(const std::string& doc) { docs.push_back(doc); }
   void file(const std::string& rel, const std::string& text) { dir.write(rel, text); }
@@ -184,14 +197,17 @@ TEST(DnsChecks, LoopFromEachLogWording) {
       "2018/09/22 07:39:38 [FATAL] plugin/loop: Seen \"HINFO IN 8205794187887631643.5216586587165434789.\" more than "
       "twice, loop detected",
       "2019/01/15 08:21:39 [FATAL] plugin/loop: Forwarding loop detected in \".\" zone. Exiting. See "
-      "https://coredns.io/plugins/loop#troubleshooting. Probe query: \"HINFO 6213484581937315262.7406474591564232593.\"."};
+      "https://coredns.io/plugins/loop#troubleshooting. Probe query: \"HINFO "
+      "6213484581937315262.7406474591564232593.\"."};
   for (int i = 0; i < 3; ++i) {
-    PodSpec p = coredns_pod("coredns-5d78c9869d-x" + std::to_string(i), i == 2 ? "w1" : "w2", "10.244.3." + std::to_string(i + 2));
+    PodSpec p = coredns_pod("coredns-5d78c9869d-x" + std::to_string(i), i == 2 ? "w1" : "w2",
+                            "10.244.3." + std::to_string(i + 2));
     p.ready = false;
     p.restarts = 9;
     p.waiting = "CrashLoopBackOff";
     s.add(pod(p));
-    s.file("logs/kube-system/" + p.name + "/coredns.previous.log", std::string(".:53\nCoreDNS-1.11.1\n") + lines[i] + "\n");
+    s.file("logs/kube-system/" + p.name + "/coredns.previous.log",
+           std::string(".:53\nCoreDNS-1.11.1\n") + lines[i] + "\n");
   }
   auto fs = s.run();
   EXPECT_EQ(test::count(fs, "coredns-loop"), 3u);
@@ -392,9 +408,10 @@ TEST(DnsChecks, MissingKubeDnsServiceIsCritical) {
   Snap s;
   s.docs.erase(s.docs.begin() + 2);  // the kube-dns Service
   // `kubectl get services -A -o yaml`: Services were listed, and kube-dns is not among them.
-  s.file("services.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n"
-                          "    name: kubernetes\n    namespace: default\n  spec:\n    clusterIP: 10.96.0.1\n"
-                          "    ports:\n    - port: 443\nmetadata:\n  resourceVersion: \"\"\n");
+  s.file("services.yaml",
+         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n"
+         "    name: kubernetes\n    namespace: default\n  spec:\n    clusterIP: 10.96.0.1\n"
+         "    ports:\n    - port: 443\nmetadata:\n  resourceVersion: \"\"\n");
   two_coredns(s, false);
   const Finding* f = find(s.run(), "coredns-unhealthy");
   ASSERT_TRUE(f);
@@ -424,10 +441,12 @@ TEST(DnsChecks, OneKubeletWithAnotherClusterDnsAddress) {
 TEST(DnsChecks, NodeLocalDnsAddressIsAccepted) {
   Snap s;
   two_coredns(s, false);
-  s.add("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-local-dns\n  namespace: kube-system\nspec:\n"
-        "  selector:\n    matchLabels:\n      k8s-app: node-local-dns\n  template:\n    metadata:\n      labels:\n"
-        "        k8s-app: node-local-dns\n    spec:\n      hostNetwork: true\n      containers:\n      - name: node-cache\n"
-        "        image: registry.local/dns/k8s-dns-node-cache:1.22.28\n");
+  s.add(
+      "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-local-dns\n  namespace: kube-system\nspec:\n"
+      "  selector:\n    matchLabels:\n      k8s-app: node-local-dns\n  template:\n    metadata:\n      labels:\n"
+      "        k8s-app: node-local-dns\n    spec:\n      hostNetwork: true\n      containers:\n      - name: "
+      "node-cache\n"
+      "        image: registry.local/dns/k8s-dns-node-cache:1.22.28\n");
   s.file("nodes/w1/kubelet-config.yaml", kubelet_config("", "169.254.20.10"));
   EXPECT_FALSE(test::has(s.run(), "pod-dns-config-mismatch"));
 }
@@ -516,8 +535,10 @@ TEST(DnsChecks, ShortNameOfAnotherNamespaceInEnv) {
   s.add(service("shop", "web", "10.101.7.30", 80, "app: web"));
   PodSpec a;
   a.name = "cart-1";
-  a.env = "    env:\n    - name: REDIS_HOST\n      value: redis\n    - name: WEB_URL\n      value: http://web/\n"
-          "    - name: REDIS_FULL\n      value: redis.cache:6379\n    - name: SSO_URL\n      value: https://sso.corp.internal\n";
+  a.env =
+      "    env:\n    - name: REDIS_HOST\n      value: redis\n    - name: WEB_URL\n      value: http://web/\n"
+      "    - name: REDIS_FULL\n      value: redis.cache:6379\n    - name: SSO_URL\n      value: "
+      "https://sso.corp.internal\n";
   s.add(pod(a));
   auto fs = s.run();
   ASSERT_EQ(test::count(fs, "dns-short-name-cross-namespace"), 1u);
@@ -532,10 +553,11 @@ TEST(DnsChecks, JdbcUrlInAConfigMap) {
   Snap s;
   two_coredns(s, false);
   s.add(service("db", "mysql", "10.100.141.103", 3306, "app: mysql"));
-  s.add("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orders-config\n  namespace: shop\ndata:\n"
-        "  application.properties: |\n    server.port=8080\n    spring.datasource.url=jdbc:mysql://mysql:3306/orders\n"
-        "  other.properties: |\n    spring.datasource.url=jdbc:mysql://mysql.db.svc.cluster.local:3306/orders\n"
-        "    cache.url=redis://redis.svc.cluster.local:6379\n");
+  s.add(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orders-config\n  namespace: shop\ndata:\n"
+      "  application.properties: |\n    server.port=8080\n    spring.datasource.url=jdbc:mysql://mysql:3306/orders\n"
+      "  other.properties: |\n    spring.datasource.url=jdbc:mysql://mysql.db.svc.cluster.local:3306/orders\n"
+      "    cache.url=redis://redis.svc.cluster.local:6379\n");
   auto fs = s.run();
   std::vector<const Finding*> found;
   for (const auto& f : fs)
@@ -554,8 +576,9 @@ TEST(DnsChecks, EnvFromConfigMapAndAbsoluteNames) {
   Snap s;
   two_coredns(s, false);
   s.add(service("cache", "redis", "10.101.7.26", 6379, "app: redis"));
-  s.add("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart-env\n  namespace: shop\ndata:\n"
-        "  REDIS_ADDR: redis.:6379\n");
+  s.add(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart-env\n  namespace: shop\ndata:\n"
+      "  REDIS_ADDR: redis.:6379\n");
   PodSpec a;
   a.name = "cart-1";
   a.env = "    envFrom:\n    - configMapRef:\n        name: cart-env\n";
@@ -613,14 +636,14 @@ TEST(DnsChecks, FindingsCarryEvidenceFixAndNoPublicAddress) {
 
 TEST(DnsChecks, EffectiveResolvConfOfAPod) {
   TempDir d;
-  d.write("objects.yaml", "---\n" + node("w1", "192.168.10.11") + "---\n" +
-                              service("kube-system", "kube-dns", "10.96.0.10", 53, "k8s-app: kube-dns") + "---\n" +
-                              [] {
-                                PodSpec p;
-                                p.name = "web-1";
-                                p.extra_spec = "  dnsConfig:\n    options:\n    - name: ndots\n      value: \"2\"\n";
-                                return pod(p);
-                              }());
+  d.write(
+      "objects.yaml", "---\n" + node("w1", "192.168.10.11") + "---\n" +
+                          service("kube-system", "kube-dns", "10.96.0.10", 53, "k8s-app: kube-dns") + "---\n" + [] {
+                            PodSpec p;
+                            p.name = "web-1";
+                            p.extra_spec = "  dnsConfig:\n    options:\n    - name: ndots\n      value: \"2\"\n";
+                            return pod(p);
+                          }());
   d.write("nodes/w1/resolv.conf", kStub);
   d.write("nodes/w1/kubelet-config.yaml", kubelet_config("resolvConf: /run/systemd/resolve/resolv.conf\n"));
   d.write("nodes/w1/kubelet-resolv.conf", kUplink);
@@ -632,4 +655,63 @@ TEST(DnsChecks, EffectiveResolvConfOfAPod) {
             "options ndots:2\n");
   EXPECT_TRUE(e.assumptions.empty());
   EXPECT_EQ(e.resolver().ndots, 2);
+}
+
+// ---- `netdoctor dns` ------------------------------------------------------------------------------
+
+namespace {
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+};
+
+CliResult netdoctor(const std::string& args) {
+  std::string cmd = std::string(ND_BINARY) + " " + args + " 2>&1";
+  CliResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+}  // namespace
+
+TEST(DnsCli, PrintsTheResolvConfAPodGets) {
+  TempDir d;
+  d.write(
+      "objects.yaml", "---\n" + node("w1", "192.168.10.11") + "---\n" +
+                          service("kube-system", "kube-dns", "10.96.0.10", 53, "k8s-app: kube-dns") + "---\n" +
+                          service("cache", "redis", "10.101.7.26", 6379, "app: redis") + "---\n" + [] {
+                            PodSpec p;
+                            p.name = "web-1";
+                            return pod(p);
+                          }());
+  d.write("nodes/w1/kubelet-config.yaml", kubelet_config("resolvConf: /run/systemd/resolve/resolv.conf\n"));
+  d.write("nodes/w1/kubelet-resolv.conf", kUplink);
+  CliResult r = netdoctor("dns " + d.path() + " shop/web-1 --resolve redis --resolve redis.cache");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("search shop.svc.cluster.local svc.cluster.local cluster.local corp.internal\n"
+                       "nameserver 10.96.0.10\noptions ndots:5\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("redis.cache.svc.cluster.local."), std::string::npos);
+  EXPECT_NE(r.out.find("Service cache/redis 10.101.7.26"), std::string::npos);
+  EXPECT_NE(r.out.find("redis.shop.svc.cluster.local."), std::string::npos);
+  // The bare name: found in no namespace's search domain, it ends at the upstream.
+  EXPECT_NE(r.out.find("NXDOMAIN (no such Service)"), std::string::npos);
+
+  CliResult j = netdoctor("dns " + d.path() + " web-1 -o json");
+  ASSERT_EQ(j.code, 0) << j.out;
+  EXPECT_NE(j.out.find("\"nameservers\": [\n    \"10.96.0.10\"\n  ]"), std::string::npos) << j.out;
+
+  CliResult missing = netdoctor("dns " + d.path() + " shop/nope");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.out.find("no pod shop/nope in the snapshot"), std::string::npos);
+  CliResult badlibc = netdoctor("dns " + d.path() + " shop/web-1 --libc bsd");
+  EXPECT_EQ(badlibc.code, 2);
 }
