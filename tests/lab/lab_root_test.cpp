@@ -16,6 +16,9 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "lab/dns.h"
@@ -47,17 +50,17 @@ class Report : public ::testing::Environment {
   void TearDown() override {
     if (results().empty()) return;
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - suite_start).count();
-    std::cout << "\nlab fault x backend (reproduced / healed):\n";
+    std::cout << "\nlab fault x backend (reproduced / diagnosed / healed):\n";
     std::vector<std::string> backends;
     for (const auto& [b, _] : results()) backends.push_back(b);
     std::cout << std::left << std::setw(26) << "fault";
-    for (const auto& b : backends) std::cout << std::setw(30) << b;
+    for (const auto& b : backends) std::cout << std::setw(34) << b;
     std::cout << "\n";
     for (const auto& f : fault_table()) {
       std::cout << std::setw(26) << f.id;
       for (const auto& b : backends) {
         auto it = results()[b].find(f.id);
-        std::cout << std::setw(30) << (it == results()[b].end() ? "not run" : it->second);
+        std::cout << std::setw(34) << (it == results()[b].end() ? "not run" : it->second);
       }
       std::cout << "\n";
     }
@@ -234,6 +237,45 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// `netdoctor diagnose DIR -o json` with the real binary: the ids it reports, by severity.
+struct Diagnosis {
+  bool ran = false;
+  std::set<std::string> critical, warning, any;
+  std::string text;
+};
+
+Diagnosis diagnose_snapshot(const std::string& dir) {
+  Diagnosis d;
+  std::string cmd = std::string(ND_BINARY) + " diagnose '" + dir + "' -o json --fail-on critical 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return d;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) d.text.append(buf, n);
+  int st = pclose(p);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) return d;
+  try {
+    auto j = nlohmann::json::parse(d.text);
+    for (const auto& f : j.at("findings")) {
+      std::string id = f.at("id"), sev = f.at("severity");
+      d.any.insert(id);
+      if (sev == "critical") d.critical.insert(id);
+      if (sev == "warning") d.warning.insert(id);
+    }
+    d.ran = true;
+  } catch (const std::exception&) {
+  }
+  return d;
+}
+
+// Findings that a fault causes besides its root cause (the same broken pod or Service, seen by
+// another check): allowed next to the root cause, anything else critical is unrelated.
+std::set<std::string> consequences(const std::string& fault) {
+  if (fault == "dns-down" || fault == "dns-upstream-loop")
+    return {"container-crashloop", "service-no-endpoints", "coredns-unhealthy", "coredns-loop"};
+  return {};
+}
+
 void maybe_snapshot(const State& s, const std::string& what) {
   const char* root = std::getenv("ND_LAB_SNAPSHOTS");
   if (!root || !*root) return;
@@ -284,6 +326,11 @@ TEST_P(RootLab, HealthyThenEveryFault) {
     ASSERT_TRUE(routes);
     EXPECT_NE(routes->find("10.244.2.0/24"), std::string::npos) << "node1's bundle lacks its route to node2's pods";
     EXPECT_TRUE(read_file(snap + "/pods.json")) << "no pods.json";
+    {
+      Diagnosis d = diagnose_snapshot(snap);
+      ASSERT_TRUE(d.ran) << d.text;
+      EXPECT_TRUE(d.critical.empty() && d.warning.empty()) << "healthy lab, diagnose reports:\n" << d.text;
+    }
     maybe_snapshot(l.s, "healthy");
 
     for (const auto& f : fault_table()) {
@@ -318,6 +365,21 @@ TEST_P(RootLab, HealthyThenEveryFault) {
           EXPECT_TRUE(pods && pods->find("CrashLoopBackOff") != std::string::npos);
         }
       }
+      // lab snapshot + diagnose: the fault's check id is reported, and no unrelated critical finding.
+      bool diagnosed = false;
+      {
+        TmpDir diag_dir{snap + "-diag-" + f.id};
+        auto r = write_snapshot(l.s, diag_dir.path);
+        ASSERT_TRUE(r) << r.error().message;
+        Diagnosis d = diagnose_snapshot(diag_dir.path);
+        ASSERT_TRUE(d.ran) << d.text;
+        diagnosed = d.any.count(f.check) > 0;
+        EXPECT_TRUE(diagnosed) << f.id << ": diagnose does not report " << f.check << ":\n" << d.text;
+        auto allowed = consequences(f.id);
+        allowed.insert(f.check);
+        for (const auto& id : d.critical)
+          EXPECT_TRUE(allowed.count(id)) << f.id << ": unrelated critical finding " << id;
+      }
       maybe_snapshot(l.s, f.id);
       auto heal = heal_fault(l.s, f.id);
       ASSERT_TRUE(heal) << heal.error().message;
@@ -327,6 +389,7 @@ TEST_P(RootLab, HealthyThenEveryFault) {
       EXPECT_TRUE(still_broken.empty()) << f.id << " healed, but this still fails:" << join(still_broken);
       EXPECT_TRUE(healed_intact.empty()) << f.id << " healed, and this fails:" << join(healed_intact);
       std::string v = not_broken.empty() && not_intact.empty() ? "reproduced" : "NOT reproduced";
+      v += diagnosed ? " / diagnosed" : " / NOT diagnosed";
       v += still_broken.empty() && healed_intact.empty() ? " / healed" : " / NOT healed";
       verdicts[f.id] = v;
     }
