@@ -33,6 +33,10 @@ Analyzer::Analyzer(const Options& opt, Report& r, int link_type) : c_(opt, r) {
   cfg_.vxlan_ports[1] = opt.vxlan_ports[1];
   cfg_.tunnels = opt.decode_tunnels;
   link_ok_ = link_type_supported(link_type);
+  idle_us_[kLingerUdp] = Context::us(opt.udp_idle_s);
+  idle_us_[kLingerClosed] = Context::us(opt.closed_linger_s);
+  idle_us_[kLingerSyn] = Context::us(opt.syn_idle_s);
+  idle_us_[kLingerTcp] = Context::us(opt.tcp_idle_s);
 }
 
 // Decoding depends on nothing but the bytes, so it can run ahead of the analysis.
@@ -189,20 +193,7 @@ void Analyzer::ip_packet(Pending& q) {
 
 bool Analyzer::idle(uint32_t idx) const {
   const Flow& f = c_.flows.map.value(idx);
-  const Options& o = c_.opt;
-  double limit = o.udp_idle_s;
-  if (c_.flows.map.key(idx).proto == 6) {
-    const uint16_t b = f.tcp.bits;
-    if ((b & (TcpInfo::RstClient | TcpInfo::RstServer)) ||
-        ((b & TcpInfo::FinClient) && (b & TcpInfo::FinServer))) {
-      limit = o.closed_linger_s;
-    } else if (f.tcp.syns > 0 && !(b & TcpInfo::SynAck)) {
-      limit = o.syn_idle_s;
-    } else {
-      limit = o.tcp_idle_s;
-    }
-  }
-  return c_.clock_us - f.last_us > Context::us(limit);
+  return c_.clock_us - f.last_us > idle_us_[f.linger];
 }
 
 void Analyzer::finish_flow(uint32_t idx) {

@@ -39,7 +39,8 @@ class Analyzer {
     uint32_t hash = 0;
     FlowKey key;
   };
-  static constexpr uint32_t kDepth = 4;  // packets in flight: decoded -> slot prefetched -> entry prefetched -> analysed
+  // Packets in flight: decoded (slot prefetched) -> entry prefetched -> ... -> analysed.
+  static constexpr uint32_t kDepth = 4;
 
   void prepare(Pending& q, int64_t us, const uint8_t* data, uint32_t caplen, uint32_t wirelen);
   void process(Pending& q);
@@ -56,6 +57,7 @@ class Analyzer {
   Pending ring_[kDepth];       // packet_ahead(): the ones in flight
   uint64_t head_ = 0, tail_ = 0;
   int64_t next_sweep_us_ = 0;
+  int64_t idle_us_[4] = {};  // by Linger
   bool link_ok_ = true;
 };
 

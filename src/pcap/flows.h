@@ -44,8 +44,8 @@ inline int addr_compare(uint8_t family, const uint8_t* x, const uint8_t* y) {
 
 // The canonical key of src:sport -> dst:dport and its hash (equal to hash_bytes(key));
 // `from_a` tells whether src is endpoint a. The key is built as five words in registers, stored
-// whole and hashed from the registers: hashing it back from memory right after writing it field
-// by field would stall on store forwarding (this runs for every packet).
+// word by word and hashed from the registers: reading it back from memory right after writing it
+// in pieces of other sizes would stall on store forwarding (this runs for every packet).
 inline FlowKey make_flow_key(uint8_t family, uint8_t proto, const uint8_t* src, uint16_t sport,
                              const uint8_t* dst, uint16_t dport, bool& from_a,
                              uint32_t* hash = nullptr) {
@@ -53,19 +53,26 @@ inline FlowKey make_flow_key(uint8_t family, uint8_t proto, const uint8_t* src, 
   from_a = c < 0 || (c == 0 && sport <= dport);
   const uint8_t* a = from_a ? src : dst;
   const uint8_t* b = from_a ? dst : src;
-  uint64_t w[5];
-  w[0] = uint64_t{family} | uint64_t{proto} << 8 | uint64_t{from_a ? sport : dport} << 16 |
-         uint64_t{from_a ? dport : sport} << 32;
+  const uint64_t w0 = uint64_t{family} | uint64_t{proto} << 8 |
+                      uint64_t{from_a ? sport : dport} << 16 | uint64_t{from_a ? dport : sport} << 32;
+  uint64_t w1, w2 = 0, w3, w4 = 0;
   if (family == 4) {
     uint32_t x, y;
     std::memcpy(&x, a, 4), std::memcpy(&y, b, 4);
-    w[1] = x, w[2] = 0, w[3] = y, w[4] = 0;
+    w1 = x, w3 = y;
   } else {
-    std::memcpy(&w[1], a, 16), std::memcpy(&w[3], b, 16);
+    std::memcpy(&w1, a, 8), std::memcpy(&w2, a + 8, 8);
+    std::memcpy(&w3, b, 8), std::memcpy(&w4, b + 8, 8);
   }
   FlowKey k;
-  std::memcpy(&k, w, sizeof k);
-  if (hash) *hash = hash_words(w, 5);
+  auto* out = reinterpret_cast<unsigned char*>(&k);
+  std::memcpy(out, &w0, 8), std::memcpy(out + 8, &w1, 8), std::memcpy(out + 16, &w2, 8);
+  std::memcpy(out + 24, &w3, 8), std::memcpy(out + 32, &w4, 8);
+  if (hash) {
+    WordHash h(5);
+    h.add(w0), h.add(w1), h.add(w2), h.add(w3), h.add(w4);
+    *hash = h.done();
+  }
   return k;
 }
 
@@ -113,16 +120,22 @@ struct TcpInfo {
   uint64_t syn_pkt(int k) const { return k == 0 ? syn0_pkt : syn0_pkt + syn_dpkt[k - 1]; }
 };
 
+// Which idle timeout finishes a flow (Options: udp_idle_s, closed_linger_s, syn_idle_s,
+// tcp_idle_s); kept up to date by the TCP analysis so the sweep reads one cache line per flow.
+enum Linger : uint8_t { kLingerUdp = 0, kLingerClosed, kLingerSyn, kLingerTcp };
+
 // Hot fields first: every packet touches the key (before this in the table entry), last_us and
-// the counters; the rest only when a flow starts, ends or handshakes.
+// the counters; the sweep only the first line; the rest only when a flow starts, ends or
+// handshakes.
 struct Flow {
   int64_t last_us = 0;
+  uint8_t linger = kLingerUdp;
+  uint8_t client = 0;      // 0: a is the client, 1: b is
+  uint8_t icmp_type = 0, icmp_code = 0;
+  uint32_t vtep = 0;       // 1 + index into FlowTable's tunnel endpoints; 0 when not tunnelled
   uint32_t pkts[2] = {};   // [0] a->b, [1] b->a
   uint64_t bytes[2] = {};  // wire lengths
   uint64_t last_pkt = 0;
-  uint32_t vtep = 0;       // 1 + index into FlowTable's tunnel endpoints; 0 when not tunnelled
-  uint8_t client = 0;      // 0: a is the client, 1: b is
-  uint8_t icmp_type = 0, icmp_code = 0;
   uint16_t icmp_errors = 0;  // ICMP errors that quote this flow
   int64_t first_us = 0;
   uint64_t first_pkt = 0;

@@ -59,6 +59,17 @@ void TcpTracker::packet(Context& c, uint32_t idx, bool from_a, bool created, con
     ++c.report.summary.handshakes_completed;
     if (t.syns > 1) ++c.report.summary.handshakes_after_retransmission;
   }
+  // How long the flow may stay idle before it is finished: briefly once it is over (clients
+  // retry refused SYNs), long enough for Linux's SYN retries while unanswered.
+  const uint16_t b = t.bits;
+  if ((b & (TcpInfo::RstClient | TcpInfo::RstServer)) ||
+      ((b & TcpInfo::FinClient) && (b & TcpInfo::FinServer))) {
+    f.linger = kLingerClosed;
+  } else if (t.syns > 0 && !(b & TcpInfo::SynAck)) {
+    f.linger = kLingerSyn;
+  } else {
+    f.linger = kLingerTcp;
+  }
 }
 
 void TcpTracker::note_syn(Context& c, uint32_t idx, const Packet& p) {
