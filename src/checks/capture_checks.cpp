@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/node_facts.h"
 #include "checks/util.h"
 #include "pcap/analyze.h"
 
@@ -48,30 +49,17 @@ std::string who(const Cluster& c, const std::string& ip) {
   return {};
 }
 
-// Node bundles whose sysctl.txt has `key = value`: the P4 / P3.4 cross-check.
-std::vector<Evidence> nodes_with_sysctl(const Cluster& c, std::string_view key, std::string_view value) {
+// Nodes whose sysctl.txt says `key = value`: the P4 / P3.4 cross-check. Read from the node facts the
+// node checks parse once (src/checks/node_facts.h), not from the raw text again.
+std::vector<Evidence> nodes_with_sysctl(Context& ctx, std::string_view key, std::string_view value) {
   std::vector<Evidence> out;
-  for (const NodeBundle& b : c.bundles) {
-    const std::string* text = b.file("sysctl.txt");
-    if (!text) continue;
-    std::string_view t = *text;
-    uint32_t line = 1;
-    while (!t.empty()) {
-      auto nl = t.find('\n');
-      std::string_view l = t.substr(0, nl);
-      if (l.substr(0, key.size()) == key) {
-        auto eq = l.find('=');
-        std::string_view v = eq == std::string_view::npos ? "" : l.substr(eq + 1);
-        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-        while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.remove_suffix(1);
-        if (l.substr(key.size()).find_first_not_of(' ') == l.substr(key.size()).find('=') && v == value)
-          out.push_back({b.source("sysctl.txt", line), std::string(l)});
-      }
-      if (nl == std::string_view::npos) break;
-      t.remove_prefix(nl + 1);
-      ++line;
-    }
-  }
+#ifdef ND_HAVE_NODE
+  for (const NodeFacts& n : cluster_net(ctx).nodes)
+    if (const node::SysctlLine* l = n.sysctl_line(key); l && l->value == value)
+      out.push_back({n.src("sysctl.txt", l->line), l->key + " = " + l->value});
+#else
+  (void)ctx, (void)key, (void)value;
+#endif
   return out;
 }
 
@@ -190,11 +178,11 @@ void report_events(Context& ctx, pcap::EventKind kind) {
       if (kind == pcap::EventKind::ReplyFromUnexpectedSource) {
         std::string other = who(ctx.cluster, e.other.str());
         if (!other.empty()) f.evidence.push_back({"snapshot", e.other.str() + " is " + other});
-        for (auto& ev : nodes_with_sysctl(ctx.cluster, "net.bridge.bridge-nf-call-iptables", "0"))
+        for (auto& ev : nodes_with_sysctl(ctx, "net.bridge.bridge-nf-call-iptables", "0"))
           f.evidence.push_back(std::move(ev));
       }
       if (kind == pcap::EventKind::SynUnanswered)
-        for (auto& ev : nodes_with_sysctl(ctx.cluster, "net.ipv4.ip_forward", "0")) {
+        for (auto& ev : nodes_with_sysctl(ctx, "net.ipv4.ip_forward", "0")) {
           f.summary += " The snapshot shows forwarding off on a node (" + ev.source + "): that is the likely cause.";
           f.evidence.push_back(std::move(ev));
         }

@@ -18,10 +18,7 @@ std::string lower(std::string s) {
 // slices), else its Endpoints.
 std::vector<const EndpointSet*> endpoint_sets(const Cluster& c, const Service& s) {
   std::vector<const EndpointSet*> slices, eps;
-  for (const auto& e : c.endpoints) {
-    if (e.meta.ns != s.meta.ns || e.service != s.meta.name) continue;
-    (e.is_slice ? slices : eps).push_back(&e);
-  }
+  for (const EndpointSet* e : c.endpoints_of(s.meta.ns, s.meta.name)) (e->is_slice ? slices : eps).push_back(e);
   return slices.empty() ? eps : slices;
 }
 

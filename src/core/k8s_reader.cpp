@@ -94,6 +94,15 @@ void each_field(od::value v, F&& f) {
   }
 }
 
+// The same over an object the caller already holds (the kind readers).
+template <typename F>
+void each_field(od::object obj, F&& f) {
+  for (auto field : obj) {
+    std::string_view key = field.unescaped_key().value();
+    f(key, field.value().value());
+  }
+}
+
 template <typename F>
 void each_object(od::value v, F&& f) {
   if (!is_array(v)) return;
@@ -274,9 +283,7 @@ bool read_pod_spec_field(std::string_view k, od::value val, PodSpecParts p) {
 // ---- Kinds ---------------------------------------------------------------------------------
 
 void read_pod(od::object obj, Pod& p) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, p.meta);
     else if (k == "spec")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -322,13 +329,11 @@ void read_pod(od::object obj, Pod& p) {
         else if (k2 == "initContainerStatuses") read_statuses(v2, p.init_statuses);
         else if (k2 == "ephemeralContainerStatuses") read_statuses(v2, p.ephemeral_statuses);
       });
-  }
+  });
 }
 
 void read_node(od::object obj, Node& n) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, n.meta);
     else if (k == "spec")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -366,14 +371,12 @@ void read_node(od::object obj, Node& n) {
             else if (k3 == "kernelVersion") n.kernel = str(v3);
           });
       });
-  }
+  });
   if (n.pod_cidrs.empty() && !n.pod_cidr.empty()) n.pod_cidrs.push_back(n.pod_cidr);
 }
 
 void read_service(od::object obj, Service& s) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, s.meta);
     else if (k == "spec")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -406,7 +409,7 @@ void read_service(od::object obj, Service& s) {
             s.ports.push_back(std::move(p));
           });
       });
-  }
+  });
 }
 
 void read_target_ref(od::value v, EndpointAddress& a) {
@@ -430,9 +433,7 @@ void read_endpoint_ports(od::value v, std::vector<EndpointPort>& out) {
 }
 
 void read_endpoints(od::object obj, EndpointSet& e) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, e.meta);
     else if (k == "subsets")
       each_object(v, [&](od::value subset) {
@@ -453,15 +454,13 @@ void read_endpoints(od::object obj, EndpointSet& e) {
             read_endpoint_ports(v2, e.ports);
         });
       });
-  }
+  });
   e.service = e.meta.name;
 }
 
 void read_endpoint_slice(od::object obj, EndpointSet& e) {
   e.is_slice = true;
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, e.meta);
     else if (k == "addressType") e.address_type = str(v);
     else if (k == "ports") read_endpoint_ports(v, e.ports);
@@ -487,15 +486,13 @@ void read_endpoint_slice(od::object obj, EndpointSet& e) {
           e.addresses.push_back(std::move(copy));
         }
       });
-  }
+  });
   const std::string* svc = find_value(e.meta.labels, "kubernetes.io/service-name");
   e.service = svc ? *svc : "";
 }
 
 void read_workload(od::object obj, Workload& w) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, w.meta);
     else if (k == "spec")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -527,23 +524,19 @@ void read_workload(od::object obj, Workload& w) {
         else if (k2 == "updatedNumberScheduled" || k2 == "updatedReplicas") w.updated = n;
         else if (k2 == "numberUnavailable" || k2 == "unavailableReplicas") w.unavailable = n;
       });
-  }
+  });
   if (w.kind != "DaemonSet" && w.replicas && w.desired == 0 && w.ready == 0) w.desired = 0;
 }
 
 void read_config_map(od::object obj, ConfigMap& c) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, c.meta);
     else if (k == "data") c.data = string_map(v);
-  }
+  });
 }
 
 void read_event(od::object obj, Event& e) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, e.meta);
     else if (k == "involvedObject" || k == "regarding")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -578,18 +571,16 @@ void read_event(od::object obj, Event& e) {
     else if (k == "reportingController" || k == "reportingComponent") {
       if (e.component.empty()) e.component = str(v);
     }
-  }
+  });
 }
 
 void read_network_policy(od::object obj, NetworkPolicy& np) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, np.meta);
     else if (k == "spec" && is_object(v)) {
       np.spec_json = std::string(v.get_object().value().raw_json().value());
     }
-  }
+  });
   // policyTypes is read from the kept text by the policy engine; note presence of egress here.
   if (np.spec_json.find("\"Egress\"") != std::string::npos) np.policy_types.push_back("Egress");
   if (np.spec_json.find("\"Ingress\"") != std::string::npos || np.policy_types.empty())
@@ -597,21 +588,17 @@ void read_network_policy(od::object obj, NetworkPolicy& np) {
 }
 
 void read_namespace(od::object obj, Namespace& n) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, n.meta);
     else if (k == "status")
       each_field(v, [&](std::string_view k2, od::value v2) {
         if (k2 == "phase") n.phase = str(v2);
       });
-  }
+  });
 }
 
 void read_ip_pool(od::object obj, IpPool& p) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, p.meta);
     else if (k == "spec")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -628,14 +615,12 @@ void read_ip_pool(od::object obj, IpPool& p) {
             else if (k3 == "enabled" && boolean(v3) && p.ipip_mode.empty()) p.ipip_mode = "Always";
           });
       });
-  }
+  });
 }
 
 void read_installation(od::object obj, CalicoInstallation& inst, std::vector<IpPool>& pools,
                        const Source& src) {
-  for (auto field : obj) {
-    std::string_view k = field.unescaped_key().value();
-    od::value v = field.value();
+  each_field(obj, [&](std::string_view k, od::value v) {
     if (k == "metadata") read_meta(v, inst.meta);
     else if (k == "spec")
       each_field(v, [&](std::string_view k2, od::value v2) {
@@ -665,7 +650,7 @@ void read_installation(od::object obj, CalicoInstallation& inst, std::vector<IpP
             });
         });
       });
-  }
+  });
 }
 
 // ---- Dispatch ------------------------------------------------------------------------------

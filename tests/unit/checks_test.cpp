@@ -314,3 +314,19 @@ TEST(Checks, EveryFindingHasEvidenceAndFixAndCatalogRefs) {
     for (const auto& e : f.evidence) EXPECT_NE(e.source.find("objects.yaml:"), std::string::npos) << e.source;
   }
 }
+
+TEST(Checks, UnansweredSynCrossCheckedWithNodeForwarding) {
+  TempDir d;
+  std::filesystem::create_directories(d.path() + "/captures");
+  std::filesystem::copy_file(std::string(ND_SOURCE_DIR) +
+                                 "/tests/realworld/capture-syn-unanswered/captures/ppa_nowebaccess3_syn_retrans_no_synack.pcapng",
+                             d.path() + "/captures/node.pcapng");
+  d.write("nodes/w1/sysctl.txt", "net.ipv4.conf.all.forwarding = 0\nnet.ipv4.ip_forward = 0\n");
+  auto fs = test::diagnose(test::load_ok(d.path()));
+  bool cross_checked = false;
+  for (const auto& f : fs)
+    if (f.id == "capture-syn-unanswered")
+      for (const auto& e : f.evidence) cross_checked |= e.source == "nodes/w1/sysctl.txt:2";
+  EXPECT_TRUE(cross_checked);
+  EXPECT_TRUE(test::has(fs, "node-ip-forward-disabled", "w1"));
+}
