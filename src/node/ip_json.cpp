@@ -197,6 +197,18 @@ Result<std::vector<T>> parse_with(std::string_view text, std::string_view label,
   }
 }
 
+// One T per element of the top-level array: fn(element, path, index) reads element `index`, whose field
+// paths in error messages start with `path` ("[3].").
+template <typename T, typename F>
+Result<std::vector<T>> parse_each(std::string_view text, std::string_view label, F fn) {
+  return parse_with<T>(text, label, [&](const json& doc) {
+    std::vector<T> out;
+    out.reserve(doc.size());
+    for (size_t i = 0; i < doc.size(); ++i) out.push_back(fn(doc[i], "[" + std::to_string(i) + "].", i));
+    return out;
+  });
+}
+
 }  // namespace
 
 bool Link::has_flag(std::string_view f) const { return std::find(flags.begin(), flags.end(), f) != flags.end(); }
@@ -234,93 +246,75 @@ Result<std::vector<Link>> parse_ip_link(std::string_view text, std::string_view 
 }
 
 Result<std::vector<Route>> parse_ip_route(std::string_view text, std::string_view label) {
-  return parse_with<Route>(text, label, [&](const json& doc) {
-    std::vector<Route> out;
-    for (size_t i = 0; i < doc.size(); ++i) {
-      const json& o = doc[i];
-      std::string p = "[" + std::to_string(i) + "].";
-      Route r;
-      r.index = i;
-      r.type = str(o, "type", p, "unicast");
-      r.dst = str(o, "dst", p);
-      if (r.dst.empty()) throw FieldError{p + "dst: missing"};
-      r.gateway = gateway_of(o, p);
-      r.dev = str(o, "dev", p);
-      r.prefsrc = str(o, "prefsrc", p);
-      r.protocol = str(o, "protocol", p, "boot");
-      r.scope = str(o, "scope", p, "global");
-      r.table = str(o, "table", p, "main");
-      r.flags = str_list(o, "flags", p);
-      if (auto m = num(o, "metric", p)) r.metric = static_cast<int>(*m);
-      auto nh = o.find("nexthops");
-      if (nh != o.end() && !nh->is_null()) {
-        if (!nh->is_array()) throw FieldError{p + "nexthops: expected an array"};
-        for (size_t j = 0; j < nh->size(); ++j) {
-          std::string np = p + "nexthops[" + std::to_string(j) + "].";
-          const json& h = (*nh)[j];
-          if (!h.is_object()) throw FieldError{np + ": expected an object"};
-          Nexthop n;
-          n.gateway = gateway_of(h, np);
-          n.dev = str(h, "dev", np);
-          n.weight = static_cast<int>(num(h, "weight", np).value_or(1));
-          n.flags = str_list(h, "flags", np);
-          r.nexthops.push_back(std::move(n));
-        }
+  return parse_each<Route>(text, label, [&](const json& o, const std::string& p, size_t i) {
+    Route r;
+    r.index = i;
+    r.type = str(o, "type", p, "unicast");
+    r.dst = str(o, "dst", p);
+    if (r.dst.empty()) throw FieldError{p + "dst: missing"};
+    r.gateway = gateway_of(o, p);
+    r.dev = str(o, "dev", p);
+    r.prefsrc = str(o, "prefsrc", p);
+    r.protocol = str(o, "protocol", p, "boot");
+    r.scope = str(o, "scope", p, "global");
+    r.table = str(o, "table", p, "main");
+    r.flags = str_list(o, "flags", p);
+    if (auto m = num(o, "metric", p)) r.metric = static_cast<int>(*m);
+    auto nh = o.find("nexthops");
+    if (nh != o.end() && !nh->is_null()) {
+      if (!nh->is_array()) throw FieldError{p + "nexthops: expected an array"};
+      for (size_t j = 0; j < nh->size(); ++j) {
+        std::string np = p + "nexthops[" + std::to_string(j) + "].";
+        const json& h = (*nh)[j];
+        if (!h.is_object()) throw FieldError{np + ": expected an object"};
+        Nexthop n;
+        n.gateway = gateway_of(h, np);
+        n.dev = str(h, "dev", np);
+        n.weight = static_cast<int>(num(h, "weight", np).value_or(1));
+        n.flags = str_list(h, "flags", np);
+        r.nexthops.push_back(std::move(n));
       }
-      if (r.is_default()) {
-        bool v6 = o.contains("pref") || guess_default_family(r) == Family::V6;
-        r.prefix = *parse_prefix(v6 ? "::/0" : "0.0.0.0/0");
-      } else {
-        r.prefix = must_prefix(r.dst, p + "dst", label);
-      }
-      out.push_back(std::move(r));
     }
-    return out;
+    if (r.is_default()) {
+      bool v6 = o.contains("pref") || guess_default_family(r) == Family::V6;
+      r.prefix = *parse_prefix(v6 ? "::/0" : "0.0.0.0/0");
+    } else {
+      r.prefix = must_prefix(r.dst, p + "dst", label);
+    }
+    return r;
   });
 }
 
 Result<std::vector<Neighbor>> parse_ip_neigh(std::string_view text, std::string_view label) {
-  return parse_with<Neighbor>(text, label, [&](const json& doc) {
-    std::vector<Neighbor> out;
-    for (size_t i = 0; i < doc.size(); ++i) {
-      const json& o = doc[i];
-      std::string p = "[" + std::to_string(i) + "].";
-      Neighbor n;
-      n.index = i;
-      n.dst = str(o, "dst", p);
-      if (n.dst.empty()) throw FieldError{p + "dst: missing"};
-      n.dev = str(o, "dev", p);
-      n.lladdr = str(o, "lladdr", p);
-      n.state = str_list(o, "state", p);
-      auto rt = o.find("router");
-      n.router = rt != o.end() && (rt->is_null() || (rt->is_boolean() && rt->get<bool>()));
-      out.push_back(std::move(n));
-    }
-    return out;
+  return parse_each<Neighbor>(text, label, [&](const json& o, const std::string& p, size_t i) {
+    Neighbor n;
+    n.index = i;
+    n.dst = str(o, "dst", p);
+    if (n.dst.empty()) throw FieldError{p + "dst: missing"};
+    n.dev = str(o, "dev", p);
+    n.lladdr = str(o, "lladdr", p);
+    n.state = str_list(o, "state", p);
+    auto rt = o.find("router");
+    n.router = rt != o.end() && (rt->is_null() || (rt->is_boolean() && rt->get<bool>()));
+    return n;
   });
 }
 
 Result<std::vector<FdbEntry>> parse_bridge_fdb(std::string_view text, std::string_view label) {
-  return parse_with<FdbEntry>(text, label, [&](const json& doc) {
-    std::vector<FdbEntry> out;
-    for (size_t i = 0; i < doc.size(); ++i) {
-      const json& o = doc[i];
-      std::string p = "[" + std::to_string(i) + "].";
-      FdbEntry e;
-      e.index = i;
-      e.mac = str(o, "mac", p);
-      if (e.mac.empty()) throw FieldError{p + "mac: missing"};
-      e.ifname = str(o, "ifname", p);
-      e.dst = str(o, "dst", p);
-      e.master = str(o, "master", p);
-      e.state = str(o, "state", p);
-      e.flags = str_list(o, "flags", p);
-      if (auto v = num(o, "vlan", p)) e.vlan = static_cast<int>(*v);
-      if (auto v = num(o, "vni", p)) e.vni = static_cast<int>(*v);
-      if (auto v = num(o, "port", p)) e.port = static_cast<int>(*v);
-      out.push_back(std::move(e));
-    }
-    return out;
+  return parse_each<FdbEntry>(text, label, [&](const json& o, const std::string& p, size_t i) {
+    FdbEntry e;
+    e.index = i;
+    e.mac = str(o, "mac", p);
+    if (e.mac.empty()) throw FieldError{p + "mac: missing"};
+    e.ifname = str(o, "ifname", p);
+    e.dst = str(o, "dst", p);
+    e.master = str(o, "master", p);
+    e.state = str(o, "state", p);
+    e.flags = str_list(o, "flags", p);
+    if (auto v = num(o, "vlan", p)) e.vlan = static_cast<int>(*v);
+    if (auto v = num(o, "vni", p)) e.vni = static_cast<int>(*v);
+    if (auto v = num(o, "port", p)) e.port = static_cast<int>(*v);
+    return e;
   });
 }
 
