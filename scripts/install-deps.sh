@@ -7,6 +7,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libpcap-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libc-ares-dev openssl
   # runtime tools used by the lab, the collector and the root tests
   iproute2 iptables tcpdump dnsmasq-base containernetworking-plugins procps kmod
 )

@@ -18,5 +18,8 @@ void register_pcap(CLI::App& app, Shared& s);
 void register_collect(CLI::App& app, Shared& s);
 void register_lab(CLI::App& app, Shared& s);
 void register_dns(CLI::App& app, Shared& s);
+void register_trace(CLI::App& app, Shared& s);
+void register_probe(CLI::App& app, Shared& s);
+void register_agent(CLI::App& app, Shared& s);
 
 }  // namespace nd::cli

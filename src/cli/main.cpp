@@ -29,6 +29,15 @@ int main(int argc, char** argv) {
 #ifdef ND_HAVE_DNS
   nd::cli::register_dns(app, shared);
 #endif
+#ifdef ND_HAVE_TRACE
+  nd::cli::register_trace(app, shared);
+#endif
+#ifdef ND_HAVE_PROBE
+  nd::cli::register_probe(app, shared);
+#endif
+#ifdef ND_HAVE_AGENT
+  nd::cli::register_agent(app, shared);
+#endif
 
   try {
     app.parse(argc, argv);
