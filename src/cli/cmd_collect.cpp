@@ -2,6 +2,8 @@
 // "Node bundles") as seen from the network namespace it runs in, so
 // `ip netns exec X netdoctor collect node --out DIR` collects namespace X.
 // Exit status: 0 written (files that could not be read are listed, not errors), 2 DIR cannot be written.
+// With the live area, `netdoctor collect --out DIR [--redact]` writes a whole snapshot from the cluster
+// (cmd_live_client.cpp).
 #include <algorithm>
 #include <chrono>
 #include <iomanip>
@@ -11,6 +13,9 @@
 
 #include "cli/commands.h"
 #include "collect/collector.h"
+#ifdef ND_HAVE_LIVE
+#include "cli/cmd_live.h"
+#endif
 
 namespace nd::cli {
 namespace {
@@ -56,7 +61,13 @@ int run_collect_node(const CollectArgs& a) {
 
 void register_collect(CLI::App& app, Shared& s) {
   CLI::App* collect = app.add_subcommand("collect", "Collect diagnostic data from where netdoctor runs");
+#ifdef ND_HAVE_LIVE
+  // `collect --out DIR`: the live cluster's snapshot; `collect node --out DIR`: this host's bundle.
+  collect->require_subcommand(0, 1);
+  add_live_collect(collect, s);
+#else
   collect->require_subcommand(1);
+#endif
   auto args = std::make_shared<CollectArgs>();
   CLI::App* node = collect->add_subcommand(
       "node",

@@ -10,6 +10,9 @@
 #include "core/snapshot.h"
 #include "engine/runner.h"
 #include "output/render.h"
+#ifdef ND_HAVE_LIVE
+#include "cli/cmd_live.h"
+#endif
 
 namespace nd::cli {
 namespace {
@@ -21,6 +24,9 @@ struct DiagnoseOptions {
   std::vector<std::string> skip, only;
   std::string ns;
   bool keep_going = false;
+#ifdef ND_HAVE_LIVE
+  LiveFlags live;
+#endif
 };
 
 std::set<std::string> split_ids(const std::vector<std::string>& v) {
@@ -42,7 +48,26 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
   }
   LoadOptions lo;
   lo.keep_going = o.keep_going;
-  auto cluster = load_snapshot(o.snapshot, lo);
+  std::string path = o.snapshot, label;
+#ifdef ND_HAVE_LIVE
+  // No SNAPSHOT: collect one from the current context into a temporary directory, then go on as usual.
+  std::unique_ptr<LiveSnapshot> live;
+  if (path.empty()) {
+    auto snap = collect_live_snapshot(o.live, "", true);
+    if (!snap.ok()) {
+      std::cerr << "netdoctor: " << snap.error().message << "\n";
+      return 2;
+    }
+    live = std::move(*snap);
+    path = live->dir();
+    label = live->label();
+  }
+#endif
+  if (path.empty()) {
+    std::cerr << "netdoctor: give a SNAPSHOT (this build cannot read a live cluster)\n";
+    return 2;
+  }
+  auto cluster = load_snapshot(path, lo);
   if (!cluster.ok()) {
     std::cerr << "netdoctor: " << cluster.error().message << "\n";
     if (!o.keep_going) std::cerr << "(use --keep-going to read the rest of the snapshot despite this file)\n";
@@ -50,7 +75,9 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
   }
   // Deliberately never freed: the process ends right after printing, and tearing down millions of
   // small strings of a large snapshot costs most of a second.
-  const Cluster& model = *new Cluster(std::move(cluster.value()));
+  Cluster& loaded = *new Cluster(std::move(cluster.value()));
+  if (!label.empty()) loaded.root = label;
+  const Cluster& model = loaded;
   CniInfo cni = detect_cni(model);
   RunOptions ro;
   ro.only = split_ids(o.only);
@@ -78,9 +105,18 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
 void register_diagnose(CLI::App& app, Shared& shared) {
   auto opts = std::make_shared<DiagnoseOptions>();
   CLI::App* cmd = app.add_subcommand("diagnose", "Read a snapshot, run every check, print root causes with evidence and fixes");
-  cmd->add_option("snapshot", opts->snapshot,
-                  "Snapshot directory, a single kubectl JSON/YAML file, or - for standard input")
-      ->required();
+  auto* snap = cmd->add_option("snapshot", opts->snapshot,
+                               "Snapshot directory, a single kubectl JSON/YAML file, or - for standard input"
+#ifdef ND_HAVE_LIVE
+                               "; none: the live cluster of the current kubeconfig context"
+#endif
+  );
+#ifdef ND_HAVE_LIVE
+  add_live_flags(cmd, opts->live);
+  (void)snap;
+#else
+  snap->required();
+#endif
   cmd->add_option("-o,--output", opts->output, "Output format")
       ->check(CLI::IsMember({"text", "json", "yaml"}))
       ->capture_default_str();

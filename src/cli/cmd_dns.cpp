@@ -2,12 +2,17 @@
 // and (with --resolve NAME) the names its resolver tries, judged against the snapshot's Services.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "core/snapshot.h"
 #include "dns/cluster_dns.h"
 #include "output/render.h"
+#ifdef ND_HAVE_LIVE
+#include "cli/cmd_live.h"
+#endif
 
 namespace nd::cli {
 namespace {
@@ -15,6 +20,10 @@ namespace {
 struct DnsOptions {
   std::string snapshot, pod, output = "text", libc = "glibc";
   std::vector<std::string> names;
+#ifdef ND_HAVE_LIVE
+  std::string ns;  // -n: the pod's namespace when POD has none (live: default the context's)
+  LiveFlags live;
+#endif
 };
 
 // "NS/POD", or "POD" when exactly one namespace has a pod of that name.
@@ -54,10 +63,36 @@ std::string verdict(const dns::DnsView& v, const std::string& fqdn) {
   return "outside the cluster: the upstream decides";
 }
 
-int run(const DnsOptions& o) {
+int run(DnsOptions o) {
   dns::Libc libc = o.libc == "musl"           ? dns::Libc::Musl
                    : o.libc == "glibc-legacy" ? dns::Libc::GlibcLegacy
                                               : dns::Libc::Glibc;
+#ifdef ND_HAVE_LIVE
+  // One positional: it is the POD, and the snapshot is collected from the live cluster.
+  std::unique_ptr<LiveSnapshot> live;
+  if (o.pod.empty() && !o.snapshot.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(o.snapshot, ec)) {
+      std::cerr << "netdoctor: missing POD (usage: netdoctor dns [SNAPSHOT] [NAMESPACE/]POD)\n";
+      return 2;
+    }
+    o.pod = o.snapshot;
+    auto snap = collect_live_snapshot(o.live, o.ns, false);
+    if (!snap.ok()) {
+      std::cerr << "netdoctor: " << snap.error().message << "\n";
+      return 2;
+    }
+    live = std::move(*snap);
+    o.snapshot = live->dir();
+    if (o.pod.find('/') == std::string::npos) o.pod = live->ns() + "/" + o.pod;  // kubectl's default namespace
+  } else if (!o.ns.empty() && o.pod.find('/') == std::string::npos) {
+    o.pod = o.ns + "/" + o.pod;
+  }
+#endif
+  if (o.pod.empty()) {
+    std::cerr << "netdoctor: missing POD (usage: netdoctor dns SNAPSHOT [NAMESPACE/]POD)\n";
+    return 2;
+  }
   auto cluster = load_snapshot(o.snapshot, {});
   if (!cluster.ok()) {
     std::cerr << "netdoctor: " << cluster.error().message << "\n";
@@ -145,8 +180,16 @@ void register_dns(CLI::App& app, Shared& shared) {
   CLI::App* cmd = app.add_subcommand("dns",
                                      "Print the resolv.conf a pod gets (dnsPolicy, dnsConfig, hostNetwork, the "
                                      "kubelet's settings) and how names resolve from it");
+#ifdef ND_HAVE_LIVE
+  // `dns POD` reads the live cluster, `dns SNAPSHOT POD` a snapshot.
+  cmd->add_option("snapshot", o->snapshot, "Snapshot directory or file (none: the live cluster)");
+  cmd->add_option("pod", o->pod, "NAMESPACE/POD (or POD when its name is unique; live: in -n or the context's namespace)");
+  cmd->add_option("-n,--namespace", o->ns, "namespace of POD");
+  add_live_flags(cmd, o->live);
+#else
   cmd->add_option("snapshot", o->snapshot, "Snapshot directory or file")->required();
   cmd->add_option("pod", o->pod, "NAMESPACE/POD (or POD when its name is unique)")->required();
+#endif
   cmd->add_option("--resolve", o->names, "A name to expand as the pod's resolver would (repeatable)");
   cmd->add_option("--libc", o->libc, "Resolver rules to apply")
       ->check(CLI::IsMember({"glibc", "glibc-legacy", "musl"}));
