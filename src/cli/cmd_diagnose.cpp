@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/cni.h"
 #include "core/snapshot.h"
+#include "engine/probe_evidence.h"
 #include "engine/runner.h"
 #include "output/render.h"
 #ifdef ND_HAVE_LIVE
@@ -24,6 +25,7 @@ struct DiagnoseOptions {
   std::vector<std::string> skip, only;
   std::string ns;
   bool keep_going = false;
+  std::string probes;  // probe results to attach as evidence
 #ifdef ND_HAVE_LIVE
   LiveFlags live;
 #endif
@@ -45,6 +47,16 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
   if (!parse_severity(o.fail_on, fail_on)) {
     std::cerr << "netdoctor: --fail-on must be critical, warning or info (got '" << o.fail_on << "')\n";
     return 2;
+  }
+  // Read the probe results first: a bad file should stop us before a long snapshot load.
+  std::vector<ProbeRecord> probes;
+  if (!o.probes.empty()) {
+    auto p = load_probe_results(o.probes);
+    if (!p.ok()) {
+      std::cerr << "netdoctor: " << p.error().message << "\n";
+      return 2;
+    }
+    probes = std::move(p.value());
   }
   LoadOptions lo;
   lo.keep_going = o.keep_going;
@@ -90,6 +102,7 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
     std::cerr << "(see `netdoctor checks`)\n";
     return 2;
   }
+  if (!probes.empty()) attach_probe_evidence(result.findings, model, probes);
   int code = 0;
   for (const auto& f : result.findings)
     if (f.severity >= fail_on) code = 1;
@@ -125,6 +138,10 @@ void register_diagnose(CLI::App& app, Shared& shared) {
       ->capture_default_str();
   cmd->add_option("--skip", opts->skip, "Check ids to skip (comma separated or repeated)");
   cmd->add_option("--only", opts->only, "Run only these check ids (comma separated or repeated)");
+  cmd->add_option("--probes", opts->probes,
+                  "Probe results (`netdoctor probe ... -o json`, one object, an array or JSON lines) to "
+                  "attach to the findings they tested as live evidence")
+      ->check(CLI::ExistingFile);
   cmd->add_option("-n,--namespace", opts->ns, "Report namespaced findings of this namespace only");
   cmd->add_flag("--keep-going", opts->keep_going, "Warn about malformed files and read the rest");
   cmd->callback([opts, &shared] { shared.exit_code = run(*opts, shared); });

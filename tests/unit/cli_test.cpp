@@ -115,3 +115,39 @@ TEST(Cli, EveryRegisteredCheckHasARunbook) {
   }
   EXPECT_GE(n, 12u);
 }
+
+// diagnose --probes: a failed DNS probe is attached to the DNS findings as "confirmed live", a
+// successful one as "not reproduced"; a malformed results file stops the run with exit 2 and its line.
+TEST(Cli, ProbeResultsBecomeEvidence) {
+  const std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::string p = dir + "/" + name;
+    FILE* f = fopen(p.c_str(), "w");
+    EXPECT_NE(f, nullptr);
+    if (f) {
+      fputs(text.c_str(), f);
+      fclose(f);
+    }
+    return p;
+  };
+  std::string ex = std::string(ND_SOURCE_DIR) + "/examples/dns-loop-logs";
+  auto failed = write("nd-probes-failed.json",
+                      R"({"probe":"dns","target":"web.shop.svc.cluster.local","from":"netns a","result":"timeout",)"
+                      R"("time_ms":10002,"source":"10.244.1.7","detail":"no answer"})");
+  auto r = run("diagnose " + ex + " --only coredns-loop --probes " + failed);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("confirmed live: probe dns web.shop.svc.cluster.local"), std::string::npos) << r.out;
+
+  auto ok = write("nd-probes-ok.json",
+                  R"([{"probe":"dns","target":"web.shop.svc.cluster.local","from":"netns a","result":"answered",)"
+                  R"("time_ms":2,"source":"10.244.1.7","detail":"10.96.0.20"}])");
+  r = run("diagnose " + ex + " --only coredns-loop --probes " + ok);
+  EXPECT_NE(r.out.find("not reproduced"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("confirmed live"), std::string::npos) << r.out;
+
+  auto bad_file = write("nd-probes-bad.json", "{\"probe\": 1}\n");
+  r = run("diagnose " + ex + " --probes " + bad_file);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("nd-probes-bad.json:1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("coredns-loop"), std::string::npos) << "no partial report: " << r.out;
+}
