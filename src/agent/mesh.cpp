@@ -12,9 +12,9 @@
 #include <random>
 #include <yaml-cpp/yaml.h>
 
-#include "agent/dns_query.h"
 #include "agent/peers.h"
 #include "collect/rooted.h"
+#include "probe/dns_wire.h"
 
 namespace nd::agent {
 
@@ -138,56 +138,31 @@ ProbeResult probe_dns(const std::string& server, const std::string& name, std::c
   r.kind = "dns";
   r.target = to_string(HostPort{server, port});
   auto t0 = Clock::now();
-  auto finish = [&](bool ok, std::string detail) {
-    r.ok = ok;
-    r.detail = std::move(detail);
-    r.seconds = since(t0);
+  if (!is_ip_literal(server)) {
+    r.detail = "not an IP address";
     return r;
-  };
-  Addr a = make_addr(server, port);
-  if (!a.family) return finish(false, "not an IP address");
-  std::random_device rd;
-  auto id = static_cast<uint16_t>(rd());
-  auto q = build_a_query(name, id);
-  if (!q) return finish(false, q.error().message);
-  int fd = ::socket(a.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return finish(false, std::string("socket: ") + std::strerror(errno));
-  // connect() so that only the server's datagrams are received, and ICMP errors are reported.
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a.ss), a.len) != 0 || ::send(fd, q->data(), q->size(), 0) < 0) {
-    int e = errno;
-    ::close(fd);
-    return finish(false, errno_word(e));
   }
-  auto deadline = t0 + timeout;
-  std::vector<uint8_t> buf(4096);
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    int left = remaining_ms(deadline);
-    int n = left > 0 ? ::poll(&p, 1, left) : 0;
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return finish(false, "timeout");
-    }
-    ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
-    if (got < 0) {
-      int e = errno;
-      if (e == EAGAIN || e == EINTR) continue;
-      ::close(fd);
-      return finish(false, errno_word(e));
-    }
-    std::vector<uint8_t> msg(buf.begin(), buf.begin() + got);
-    auto ans = read_a_response(msg, id, name);
-    if (!ans && ans.error().message == "id-mismatch") continue;  // a late answer to an earlier query
-    ::close(fd);
-    if (!ans) return finish(false, ans.error().message);
-    static const char* kRcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
-    if (ans->rcode != 0)
-      return finish(false, ans->rcode < 6 ? kRcodes[ans->rcode] : "rcode " + std::to_string(ans->rcode));
-    if (ans->answers == 0) return finish(false, "no A record");
-    return finish(true, std::to_string(ans->answers) + " A record" + (ans->answers > 1 ? "s" : "") + " (" +
-                            ans->addresses.front() + ")");
+  // The same single query `netdoctor probe dns` sends (c-ares, one server, one try), so the agent's
+  // metric and the probe agree on what "answered" means.
+  std::string fqdn = !name.empty() && name.back() == '.' ? name : name + ".";
+  std::string at = server.find(':') != std::string::npos ? "[" + server + "]:" + std::to_string(port)
+                                                        : server + ":" + std::to_string(port);
+  probe::QueryReply q = probe::cares_query(fqdn, at, 1, static_cast<int>(timeout.count()));
+  r.seconds = since(t0);
+  if (q.rcode != "NOERROR") {
+    r.detail = q.rcode;  // NXDOMAIN, SERVFAIL, REFUSED, timeout, port-unreachable, ...
+    return r;
   }
+  std::vector<std::string> a;
+  for (const auto& ans : q.answers)
+    if (is_ip_literal(ans)) a.push_back(ans);  // CNAME steps print as "CNAME target."
+  if (a.empty()) {
+    r.detail = "no A record";
+    return r;
+  }
+  r.ok = true;
+  r.detail = std::to_string(a.size()) + " A record" + (a.size() > 1 ? "s" : "") + " (" + a.front() + ")";
+  return r;
 }
 
 std::string kubelet_cluster_dns(const std::string& root) {

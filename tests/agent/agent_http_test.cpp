@@ -28,7 +28,6 @@
 
 #include "agent/agent.h"
 #include "agent/bundle.h"
-#include "agent/dns_query.h"
 #include "prom_text.h"
 
 namespace nd::agent {
@@ -324,7 +323,7 @@ TEST(AgentHttp, ProbesTimeOutWithinTheirBound) {
   EXPECT_LT(took, 1.0);
   auto refused = probe_dns("127.0.0.1", "x.y", std::chrono::milliseconds(300), closed_port());
   EXPECT_FALSE(refused.ok);
-  EXPECT_EQ(refused.detail, "refused");
+  EXPECT_EQ(refused.detail, "port-unreachable");
 }
 
 // --- the real binary --------------------------------------------------------------------------

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "agent/bundle.h"
-#include "agent/dns_query.h"
 #include "agent/metrics.h"
 #include "agent/options.h"
 #include "agent/peers.h"
@@ -87,44 +86,6 @@ TEST(AgentPeers, RoundsAreCappedAndCoverEveryPeer) {
 }
 
 // A response as a DNS server would write it, compressed answer name included.
-std::vector<uint8_t> answer(const std::vector<uint8_t>& q, int rcode, int n_a) {
-  std::vector<uint8_t> m = q;
-  m[2] = 0x81;
-  m[3] = static_cast<uint8_t>(0x80 | rcode);
-  m[7] = static_cast<uint8_t>(n_a);
-  for (int i = 0; i < n_a; ++i)
-    m.insert(m.end(), {0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 96, 0, static_cast<uint8_t>(1 + i)});
-  return m;
-}
-
-TEST(AgentDns, QueryAndStrictAnswerReading) {
-  const std::string name = "kubernetes.default.svc.cluster.local";
-  auto q = build_a_query(name, 0x1234);
-  ASSERT_TRUE(q);
-  EXPECT_EQ(q->size(), 12u + name.size() + 2 + 4);
-  auto ok = read_a_response(answer(*q, 0, 2), 0x1234, name);
-  ASSERT_TRUE(ok) << ok.error().message;
-  EXPECT_EQ(ok->answers, 2);
-  EXPECT_EQ(ok->addresses[0], "10.96.0.1");
-  auto nx = read_a_response(answer(*q, 3, 0), 0x1234, name);
-  ASSERT_TRUE(nx);
-  EXPECT_EQ(nx->rcode, 3);
-  EXPECT_FALSE(read_a_response(answer(*q, 0, 1), 0x9999, name));
-  EXPECT_FALSE(read_a_response(*q, 0x1234, name)) << "a query is not a response";
-  auto cut = answer(*q, 0, 1);
-  cut.resize(cut.size() - 3);
-  auto c = read_a_response(cut, 0x1234, name);
-  ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message.find("record-overrun"), std::string::npos);
-  auto loop = answer(*q, 0, 1);
-  loop[12 + name.size() + 2 + 4 + 1] = static_cast<uint8_t>(12 + name.size() + 2 + 4);  // pointer to itself
-  EXPECT_FALSE(read_a_response(loop, 0x1234, name));
-  for (size_t len = 0; len < 12; ++len)
-    EXPECT_FALSE(read_a_response(std::vector<uint8_t>(q->begin(), q->begin() + static_cast<long>(len)), 0x1234, name));
-  EXPECT_FALSE(build_a_query("a..b", 1));
-  EXPECT_FALSE(build_a_query(std::string(64, 'a') + ".b", 1));
-}
-
 TEST(AgentMetrics, WrittenTextParsesStrictly) {
   std::vector<MetricFamily> f = {
       {"netdoctor_probe_success", "1 if ok.\nsecond line \\ backslash", "gauge",
