@@ -103,6 +103,12 @@ Result<int> Agent::bind() {
     res.set_content(metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
   });
 
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which lets a second agent bind the same
+  // address silently and take half the requests; the second one must fail instead.
+  s.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   int port = opts_.listen_port;
   if (port == 0) {
     port = s.bind_to_any_port(opts_.listen_host);

@@ -1,11 +1,17 @@
 // `netdoctor lab …`: a small cluster data plane in network namespaces, with the playbook's faults.
 // The work is in src/lab (nd::lab); this file parses flags and prints.
+#include <unistd.h>
+
+#include <climits>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "lab/agents.h"
+#include "lab/apiserver.h"
 #include "lab/faults.h"
 #include "lab/lab.h"
 #include "lab/snapshot.h"
@@ -23,7 +29,16 @@ struct LabArgs {
   std::vector<std::string> command;
   std::string fault, node, dir;
   bool all = false;
+  bool agents = false;
+  std::string out;
 };
+
+// The running netdoctor binary: what the lab's agents and API facade run.
+std::string self_exe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
 
 // --name when given; else the only lab there is; else "lab".
 std::string pick_name(const std::string& given) {
@@ -47,7 +62,7 @@ int do_up(const LabArgs& a) {
   if (auto why = lab::lab_unavailable_reason(); !why.empty()) return fail(why);
   auto backend = lab::parse_backend(a.backend);
   if (!backend) return fail("unknown backend '" + a.backend + "' (host-gw, vxlan, directrouting)");
-  lab::Spec spec{a.name.empty() ? "lab" : a.name, a.nodes, *backend};
+  lab::Spec spec{a.name.empty() ? "lab" : a.name, a.nodes, *backend, a.agents ? self_exe() : ""};
   auto s = lab::lab_up(spec, &std::cerr);
   if (!s) return fail(s.error().message);
   std::cout << lab::lab_status(*s);
@@ -126,7 +141,84 @@ int do_fault(const LabArgs& a, bool inject) {
   auto r = inject ? lab::inject_fault(*s, a.fault, a.node) : lab::heal_fault(*s, a.fault, a.node);
   if (!r) return fail(r.error().message);
   std::cout << *r << "\n";
+  // With agents, their bundles are refreshed now, so that a live diagnose shows the change at once
+  // rather than after the agents' next scheduled collection.
+  if (!s->agents.empty()) {
+    auto f = lab::refresh_agents(*s);
+    if (!f) return fail(f.error().message);
+    std::cout << "agents' bundles refreshed (" << s->agents.size() << " nodes)\n";
+  }
   return 0;
+}
+
+int do_agents(const LabArgs& a, const std::string& what) {
+  if (geteuid() != 0) return fail("the lab's agents need root (network namespaces)");
+  auto s = load(a);
+  if (!s) return fail(s.error().message);
+  if (what == "start") {
+    if (!s->agents.empty()) {
+      if (auto why = lab::agents_problem(*s); why.empty())
+        return fail("the agents of lab " + s->spec.name + " already run (lab agents stop first)");
+      lab::stop_agents(*s);  // recorded but dead: start over
+    }
+    s->spec.agent_binary = self_exe();
+    auto r = lab::start_agents(*s);
+    if (!r) return fail(r.error().message);
+    std::cout << "lab " << s->spec.name << ": " << s->agents.size() << " agents, API facade at "
+              << lab::apiserver_url(*s) << "\n";
+    return 0;
+  }
+  if (what == "stop") {
+    if (s->agents.empty() && !s->apiserver_pid) {
+      std::cout << "lab " << s->spec.name << ": no agents\n";
+      return 0;
+    }
+    lab::stop_agents(*s);
+    s->spec.agent_binary.clear();
+    if (auto r = lab::save_state(*s); !r) return fail(r.error().message);
+    std::cout << "lab " << s->spec.name << ": agents and API facade stopped\n";
+    return 0;
+  }
+  if (what == "refresh") {
+    if (auto why = lab::agents_problem(*s); !why.empty()) return fail(why);
+    auto r = lab::refresh_agents(*s);
+    if (!r) return fail(r.error().message);
+    std::cout << *r;
+    return 0;
+  }
+  // status
+  if (auto why = lab::agents_problem(*s); !why.empty()) {
+    std::cout << why << "\n";
+    return 1;
+  }
+  std::cout << "lab " << s->spec.name << ": " << s->agents.size() << " agents and the API facade ("
+            << lab::apiserver_url(*s) << ") run\n";
+  return 0;
+}
+
+int do_kubeconfig(const LabArgs& a) {
+  auto s = load(a);
+  if (!s) return fail(s.error().message);
+  if (s->agents.empty() && !s->apiserver_pid)
+    std::cerr << "netdoctor lab: note: lab " << s->spec.name
+              << " runs no API facade yet (lab agents start, or lab up --agents)\n";
+  std::string text = lab::lab_kubeconfig(*s);
+  if (a.out.empty()) {
+    std::cout << text;
+    return 0;
+  }
+  std::ofstream f(a.out, std::ios::trunc);
+  f << text;
+  if (!f.flush()) return fail("cannot write " + a.out);
+  std::cout << "wrote " << a.out << "\n";
+  return 0;
+}
+
+int do_apiserver(const LabArgs& a) {
+  if (geteuid() != 0) return fail("the lab's API facade needs root (it enters node1's network namespace)");
+  std::string name = pick_name(a.name);
+  if (auto e = lab::validate_name(name); !e.empty()) return fail(e);
+  return lab::run_apiserver(name, std::cerr);
 }
 
 int do_snapshot(const LabArgs& a) {
@@ -154,6 +246,8 @@ void register_lab(CLI::App& app, Shared& shared) {
   name_opt(up);
   up->add_option("--nodes", args->nodes, "number of nodes (2-9)")->capture_default_str();
   up->add_option("--backend", args->backend, "host-gw | vxlan | directrouting")->capture_default_str();
+  up->add_flag("--agents", args->agents,
+               "also run `netdoctor agent` on every node and the read-only API facade on node1 (a live cluster)");
   up->callback([args, &shared] { shared.exit_code = do_up(*args); });
 
   auto* down = lab->add_subcommand("down", "remove the lab: processes, namespaces, state");
@@ -188,6 +282,28 @@ void register_lab(CLI::App& app, Shared& shared) {
   name_opt(snap);
   snap->add_option("dir", args->dir, "output directory")->required();
   snap->callback([args, &shared] { shared.exit_code = do_snapshot(*args); });
+
+  auto* agents = lab->add_subcommand("agents", "the netdoctor agents (one per node) and the API facade");
+  agents->require_subcommand(1);
+  for (const char* what : {"start", "stop", "status", "refresh"}) {
+    std::string w = what;
+    auto* c = agents->add_subcommand(w, w == "start"     ? "start an agent on every node and the API facade on node1"
+                                        : w == "stop"    ? "stop the agents and the API facade"
+                                        : w == "refresh" ? "make every agent collect a fresh bundle now"
+                                                         : "whether the agents and the facade run (exit 1 if not)");
+    name_opt(c);
+    c->callback([args, &shared, w] { shared.exit_code = do_agents(*args, w); });
+  }
+
+  auto* api = lab->add_subcommand(
+      "apiserver", "serve the lab's objects read-only, as kube-apiserver would, on node1's address:6443 (in the foreground)");
+  name_opt(api);
+  api->callback([args, &shared] { shared.exit_code = do_apiserver(*args); });
+
+  auto* kc = lab->add_subcommand("kubeconfig", "print a kubeconfig for the lab's API facade");
+  name_opt(kc);
+  kc->add_option("--out", args->out, "write it to this file instead");
+  kc->callback([args, &shared] { shared.exit_code = do_kubeconfig(*args); });
 }
 
 }  // namespace nd::cli

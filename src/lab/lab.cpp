@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "lab/agents.h"
 #include "lab/cni.h"
 #include "lab/dns.h"
 #include "lab/exec.h"
@@ -107,6 +108,10 @@ static Result<bool> build(State& s, std::ostream* log) {
   for (const auto& n : s.nodes)
     if (auto r = install_kube_proxy(s, n); !r) return r;
   if (auto r = start_cluster_dns(s); !r) return r.error();
+  if (!s.spec.agent_binary.empty()) {
+    step("netdoctor agents on every node, API facade on " + s.nodes.front().name);
+    if (auto r = start_agents(s); !r) return r;
+  }
   s.phase = "up";
   return save_state(s);
 }
@@ -141,6 +146,9 @@ Result<std::vector<std::string>> lab_down(const std::string& name) {
       if (!p.cni_result.empty() && netns_exists(st->pod_netns(p)) && st->node(p.node) &&
           netns_exists(st->node_netns(*st->node(p.node))))
         cni_del(*st, p);
+  // The agents and the API facade by their recorded pids first (a clean SIGTERM stop); whatever else
+  // runs in the lab's namespaces is found below.
+  if (st) stop_agents(*st);
   auto all = netns_list(prefix);
   for (const auto& ns : all) kill_netns_processes(ns);
   // Pods before nodes, nodes before the underlay: no order is required, but it keeps logs tidy.
@@ -210,6 +218,18 @@ std::string lab_status(const State& s) {
   }
   o << "\noutside: web " << kOutsideWebIp << ":80 (www." << kOutsideDomain << "), database " << kDbIp
     << ":" << kDbPort << " (db." << kOutsideDomain << "), upstream DNS " << kUpstreamDnsIp << "\n";
+  if (!s.agents.empty()) {
+    o << "\nagents (namespace " << kAgentNamespace << "):\n";
+    for (const auto& a : s.agents)
+      if (const NodeState* n = s.node(a.node))
+        o << "  " << agent_pod_name(s, *n) << "  " << n->ip << ":" << kAgentPort << "  on " << n->name << "  pid "
+          << a.pid << (pid_alive(a.pid) && pid_in_netns(a.pid, s.node_netns(*n)) ? "" : "  NOT running") << "\n";
+    o << "API facade: " << apiserver_url(s) << " in " << s.node_netns(*apiserver_node(s)) << ", pid "
+      << s.apiserver_pid
+      << (pid_alive(s.apiserver_pid) && pid_in_netns(s.apiserver_pid, s.node_netns(*apiserver_node(s))) ? ""
+                                                                                                           : "  NOT running")
+      << " (netdoctor lab kubeconfig --name " << s.spec.name << ")\n";
+  }
   o << "\nfaults:";
   if (s.faults.empty()) o << " none";
   o << "\n";

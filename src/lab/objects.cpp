@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lab/agents.h"
 #include "lab/cni.h"
 #include "lab/kube_proxy.h"
 #include "lab/sha256.h"
@@ -149,20 +150,28 @@ json lab_pod(const State& s, const PodState& p, const Observed& o) {
 }
 
 json host_pod(const State& s, const NodeState& n, const std::string& ns, const std::string& name,
-              const std::string& ds, Labels labels, const ContainerDef& c, const Observed& o) {
+              const std::string& ds, Labels labels, const ContainerDef& c, const Observed& o, bool serving = true) {
   json m = meta(s, "Pod", ns, name, labels_json(labels));
   m["generateName"] = ds + "-";
   m["ownerReferences"] = {owner(s, "DaemonSet", ns, ds)};
+  bool agent = ds == "netdoctor-agent";
   json spec = {{"nodeName", n.name}, {"hostNetwork", true}, {"containers", {container_spec(c)}},
-               {"dnsPolicy", "ClusterFirst"}, {"restartPolicy", "Always"}, {"schedulerName", "default-scheduler"},
-               {"serviceAccountName", ds == "kube-proxy" ? "kube-proxy" : "flannel"},
-               {"priorityClassName", "system-node-critical"}, {"priority", 2000001000}};
+               {"dnsPolicy", agent ? "ClusterFirstWithHostNet" : "ClusterFirst"}, {"restartPolicy", "Always"},
+               {"schedulerName", "default-scheduler"},
+               {"serviceAccountName", ds == "kube-proxy" ? "kube-proxy" : agent ? "netdoctor" : "flannel"}};
+  if (!agent) {
+    spec["priorityClassName"] = "system-node-critical";
+    spec["priority"] = 2000001000;
+  }
   return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", m}, {"spec", spec},
-          {"status", pod_status(name, ns, {c}, n.ip, n.ip, true, n.created, o.now)}};
+          {"status", pod_status(name, ns, {c}, n.ip, n.ip, serving, n.created, o.now)}};
 }
 
 const ContainerDef kFlannelContainer{"kube-flannel", "docker.io/flannel/flannel:v0.24.2", {}};
 const ContainerDef kProxyContainer{"kube-proxy", "registry.k8s.io/kube-proxy:v1.29.3", {}};
+// The netdoctor agent (deploy/manifests/40-daemonset.yaml), present when the lab runs agents.
+const ContainerDef kAgentContainer{"agent", "kube-netdoctor/netdoctor:0.1.0", {{"http", kAgentPort, "TCP", "", false}}};
+const Labels kAgentLabels{{"app.kubernetes.io/name", "netdoctor-agent"}, {"app.kubernetes.io/part-of", "netdoctor"}};
 
 std::string net_conf(const State& s) {
   json backend;
@@ -268,7 +277,9 @@ std::vector<std::pair<std::string, json>> cluster_objects(const State& s, const 
   out.emplace_back("nodes.json", list_of(nodes));
 
   json namespaces = json::array();
-  for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease", "kube-flannel", "shop", "cache"})
+  std::vector<std::string> ns_names{"default", "kube-system", "kube-public", "kube-node-lease", "kube-flannel", "shop", "cache"};
+  if (!s.agents.empty()) ns_names.push_back(kAgentNamespace);
+  for (const auto& ns : ns_names)
     namespaces.push_back({{"apiVersion", "v1"}, {"kind", "Namespace"},
                           {"metadata", meta(s, "Namespace", "", ns, {{"kubernetes.io/metadata.name", ns}})},
                           {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}});
@@ -282,6 +293,14 @@ std::vector<std::pair<std::string, json>> cluster_objects(const State& s, const 
     pods.push_back(host_pod(s, n, "kube-system", kube_proxy_pod_name(s, n), "kube-proxy",
                             {{"k8s-app", "kube-proxy"}}, {kProxyContainer}, o));
   }
+  // The agents' pods: host network, so their pod IP is the node's (what the API server's pod proxy dials).
+  for (const auto& a : s.agents)
+    if (const NodeState* n = s.node(a.node)) {
+      std::string name = agent_pod_name(s, *n);
+      auto it = o.serving.find(name);  // absent from o: the state says it runs
+      pods.push_back(host_pod(s, *n, kAgentNamespace, name, "netdoctor-agent", kAgentLabels, kAgentContainer, o,
+                              it == o.serving.end() || it->second));
+    }
   out.emplace_back("pods.json", list_of(pods));
 
   json services = json::array(), slices = json::array();
@@ -352,6 +371,16 @@ std::vector<std::pair<std::string, json>> cluster_objects(const State& s, const 
                         true, n_nodes, n_nodes, "ClusterFirst"));
   ds.push_back(workload(s, "DaemonSet", "kube-system", "kube-proxy", {{"k8s-app", "kube-proxy"}}, {kProxyContainer},
                         true, n_nodes, n_nodes, "ClusterFirst"));
+  if (!s.agents.empty()) {
+    int n_agents = static_cast<int>(s.agents.size()), ready = 0;
+    for (const auto& a : s.agents)
+      if (const NodeState* n = s.node(a.node)) {
+        auto it = o.serving.find(agent_pod_name(s, *n));
+        if (it == o.serving.end() || it->second) ++ready;
+      }
+    ds.push_back(workload(s, "DaemonSet", kAgentNamespace, "netdoctor-agent", {kAgentLabels.front()}, {kAgentContainer},
+                          true, n_agents, ready, "ClusterFirstWithHostNet"));
+  }
   out.emplace_back("daemonsets.json", list_of(ds));
 
   json deps = json::array(), rss = json::array();

@@ -49,6 +49,10 @@ inline constexpr int kWebNodePort = 30080;
 inline constexpr int kVxlanVni = 1;
 inline constexpr int kVxlanPort = 8472;
 inline constexpr int kMaxNodes = 9;
+// The live side (lab up --agents): one `netdoctor agent` per node, the API facade on node1.
+inline constexpr int kAgentPort = 9742;
+inline constexpr int kApiServerPort = 6443;
+inline constexpr const char* kAgentNamespace = "netdoctor";
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
@@ -56,6 +60,8 @@ struct Spec {
   std::string name = "lab";
   int nodes = 3;
   Backend backend = Backend::Vxlan;
+  // The netdoctor binary the agents and the API facade run ("" = the lab runs no agents).
+  std::string agent_binary = {};
 };
 
 struct NodeState {
@@ -113,6 +119,12 @@ struct ServiceState {
   std::string uid, created;
 };
 
+// A running `netdoctor agent` (the netdoctor-agent DaemonSet's pod on that node).
+struct AgentState {
+  std::string node;
+  int pid = 0;
+};
+
 struct FaultState {
   std::string id, node;  // node "" for cluster-wide faults
 };
@@ -126,6 +138,8 @@ struct State {
   std::vector<ServiceState> services;
   std::vector<FaultState> faults;
   int outside_pid = 0, db_pid = 0;  // lab servers outside the cluster
+  std::vector<AgentState> agents;    // empty = the lab runs no agents
+  int apiserver_pid = 0;             // the read-only API facade in node1's namespace
 
   const NodeState* node(std::string_view name) const;
   NodeState* node(std::string_view name);

@@ -1,5 +1,7 @@
 #include "lab/snapshot.h"
 
+#include "lab/apiserver.h"
+
 #include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -20,20 +22,6 @@ namespace nd::lab {
 namespace fs = std::filesystem;
 
 namespace {
-
-Observed observe(const State& s) {
-  Observed o;
-  o.now = now_rfc3339();
-  utsname u{};
-  if (uname(&u) == 0) o.kernel = u.release;
-  const PodState* dns = s.dns_pod();
-  for (const auto& p : s.pods) {
-    bool up = (dns && p.name == dns->name) ? running_pid(cluster_dns_pidfile(s), s.pod_netns(p)) != 0
-                                           : pod_server_running(s, p);
-    o.serving[p.name] = up;
-  }
-  return o;
-}
 
 // The node bundle, written by the shared collector from inside the node: its network namespace for
 // commands and /proc/sys/net, its hostname, and its directory as the file-system root.
@@ -85,7 +73,7 @@ Result<SnapshotReport> write_snapshot(const State& s, const std::string& dir) {
     rep.files.push_back(rel);
     return true;
   };
-  Observed o = observe(s);
+  Observed o = observe_lab(s);  // pods and agents as they run now
   for (const auto& [file, list] : cluster_objects(s, o))
     if (auto r = put(file, list.dump(2) + "\n"); !r) return r.error();
   // What `kubectl exec POD -- cat /etc/resolv.conf` prints.

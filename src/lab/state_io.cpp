@@ -11,7 +11,7 @@ namespace nd::lab {
 NLOHMANN_JSON_SERIALIZE_ENUM(Backend, {{Backend::HostGw, "host-gw"},
                                        {Backend::Vxlan, "vxlan"},
                                        {Backend::DirectRouting, "directrouting"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Spec, name, nodes, backend)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Spec, name, nodes, backend, agent_binary)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeState, name, index, segment, ip, gateway, prefix,
                                                 pod_cidr, cni_gateway, range_start, range_end,
                                                 vtep_mac, mtu, created)
@@ -25,8 +25,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServicePortDef, name, protocol, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceState, ns, name, type, cluster_ip, ports,
                                                 selector, uid, created)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FaultState, id, node)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AgentState, node, pid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(State, spec, phase, created, nodes, pods, services,
-                                                faults, outside_pid, db_pid)
+                                                faults, outside_pid, db_pid, agents, apiserver_pid)
 
 namespace fs = std::filesystem;
 

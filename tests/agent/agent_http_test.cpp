@@ -303,6 +303,23 @@ TEST(AgentHttp, RefreshIsRateLimited) {
   EXPECT_EQ(again->body, first->body) << "only the last bundle is kept and served";
 }
 
+// A second agent on the address of a running one must fail to bind, not share the port (httplib's
+// default socket options include SO_REUSEPORT, which would split the requests between the two).
+TEST(AgentHttp, SecondAgentOnTheSameAddressFails) {
+  TmpDir tmp;
+  ASSERT_FALSE(tmp.path.empty());
+  make_root(tmp.path + "/root");
+  Running first(test_options(tmp.path + "/root"));
+  AgentOptions o = test_options(tmp.path + "/root");
+  o.listen_port = first.port;
+  Agent second(o);
+  auto bound = second.bind();
+  EXPECT_FALSE(bound) << "bound port " << first.port << " twice";
+  if (!bound) {
+    EXPECT_NE(bound.error().message.find("cannot bind"), std::string::npos) << bound.error().message;
+  }
+}
+
 TEST(AgentHttp, ProbesTimeOutWithinTheirBound) {
   // A DNS server that never answers: the probe ends at its timeout, not later.
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

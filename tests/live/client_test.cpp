@@ -462,6 +462,21 @@ TEST(LiveCollect, CollectThenDiagnoseEqualsTheSnapshot) {
   EXPECT_EQ(finding_keys(direct), ref_keys);
   EXPECT_EQ(nlohmann::json::parse(direct)["input"]["snapshot"].get<std::string>().rfind("live: context test", 0), 0u);
 
+  // trace, live: the same hops as on the snapshot written from the same responses.
+  const std::string path = " --from shop/web-8ltsdlgpfr-7hlpb --to svc/shop/api:9000 -o json";
+  int st_ref = -1;
+  std::string trace_ref = run(std::string(ND_BINARY) + " trace " + d.file("ref") + path, &st_ref);
+  std::string trace_live = run(std::string(ND_BINARY) + " trace --kubeconfig " + d.file("kubeconfig") + path + " 2>/dev/null", &st);
+  EXPECT_EQ(st, st_ref) << trace_live;
+  ASSERT_TRUE(nlohmann::json::accept(trace_live)) << trace_live;
+  ASSERT_TRUE(nlohmann::json::accept(trace_ref)) << trace_ref;
+  auto tl = nlohmann::json::parse(trace_live), tr = nlohmann::json::parse(trace_ref);
+  EXPECT_EQ(tl["kind"], "pod-to-service");
+  EXPECT_EQ(tl["verdict"], tr["verdict"]);
+  EXPECT_EQ(tl["hops"].size(), tr["hops"].size());
+  for (size_t i = 0; i < tl["hops"].size() && i < tr["hops"].size(); ++i)
+    EXPECT_EQ(tl["hops"][i]["step"], tr["hops"][i]["step"]) << "hop " << i;
+
   // dns, live: the pod by name in -n.
   std::string dns = run(std::string(ND_BINARY) + " dns --kubeconfig " + d.file("kubeconfig") +
                             " -n shop web-8ltsdlgpfr-7hlpb 2>/dev/null", &st);
