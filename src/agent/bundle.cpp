@@ -1,5 +1,7 @@
 #include "agent/bundle.h"
 
+#include "collect/collector.h"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -52,25 +54,6 @@ Result<NodeBundle> read_bundle_dir(const std::string& dir, size_t max_bytes) {
   return b;
 }
 
-namespace {
-
-bool has_token_line(const std::string& text) {
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    size_t b = text.find_first_not_of(" \t-", at);  // "  token: x", "- token: x"
-    if (b != std::string::npos && b < end && text.compare(b, 6, "token:") == 0) {
-      size_t v = text.find_first_not_of(" \t", b + 6);
-      if (v != std::string::npos && v < end) return true;
-    }
-    at = end + 1;
-  }
-  return false;
-}
-
-}  // namespace
-
 size_t drop_credentials(NodeBundle& b) {
   size_t n = 0;
   for (auto it = b.files.begin(); it != b.files.end();) {
@@ -78,8 +61,8 @@ size_t drop_credentials(NodeBundle& b) {
     const std::string& text = it->second;
     bool cni = name.rfind("cni/", 0) == 0;
     std::string base = name.substr(name.rfind('/') + 1);
-    bool secret = cni && (base.find("kubeconfig") != std::string::npos ||
-                          text.find("client-key-data:") != std::string::npos || has_token_line(text));
+    // The collector already leaves these out; this guards bundles read from an older collection.
+    bool secret = cni && collect::holds_credentials(base, text);
     if (!secret) {
       ++it;
       continue;

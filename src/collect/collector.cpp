@@ -207,6 +207,10 @@ struct Bundle {
         skip(out, child, f.error().message);
         continue;
       }
+      if (holds_credentials(n, f->text)) {
+        skip(out, child, "holds credentials (a kubeconfig, a client key or a token): not copied");
+        continue;
+      }
       write(out, f->text, f->links.empty() ? child : f->links.front());
     }
   }
@@ -327,6 +331,31 @@ Result<CollectReport> collect_node(const std::string& out_dir, const CollectOpti
   if (!b.fatal) b.manifest();
   if (b.fatal) return *b.fatal;
   return std::move(b.rep);
+}
+
+namespace {
+
+// "token: VALUE" at the start of a line (YAML, also as a list item "- token: VALUE").
+bool has_token_line(std::string_view text) {
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    size_t b = text.find_first_not_of(" \t-", at);
+    if (b != std::string_view::npos && b < end && text.compare(b, 6, "token:") == 0) {
+      size_t v = text.find_first_not_of(" \t", b + 6);
+      if (v != std::string_view::npos && v < end) return true;
+    }
+    at = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool holds_credentials(std::string_view name, std::string_view text) {
+  return name.find("kubeconfig") != std::string_view::npos || text.find("client-key-data:") != std::string_view::npos ||
+         has_token_line(text);
 }
 
 }  // namespace nd::collect

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -41,6 +42,12 @@ struct CollectReport {
 
 // Fails (an Error) only when out_dir cannot be created or written.
 Result<CollectReport> collect_node(const std::string& out_dir, const CollectOptions& opts = {});
+
+// A file of the CNI directory that holds credentials: a kubeconfig (Calico's calico-kubeconfig, Multus's
+// multus.kubeconfig, by name), a client key or a bearer token (by content). The collector does not copy
+// it — a bundle gets attached to tickets and served by the agent — and lists it as skipped. No check
+// reads these files. `name` is the file name, without its folder.
+bool holds_credentials(std::string_view name, std::string_view text);
 
 // The bundle's command outputs: file name and argv, in the order they are run.
 struct BundleCommand {

@@ -141,11 +141,14 @@ TEST(Collect, FakeRootFollowsLinksInsideTheRoot) {
   EXPECT_EQ(test::read_file(out.str() + "/kubelet-resolv.conf"), test::fixture("resolv/host-upstream.conf"));
   EXPECT_EQ(src["kubelet-resolv.conf"], "/run/systemd/resolve/resolv.conf (/var/lib/kubelet/config.yaml resolvConf)");
   EXPECT_TRUE(src.count("cni/10-flannel.conflist"));
-  EXPECT_TRUE(src.count("cni/multus.d/multus.kubeconfig"));
+  // Credentials stay on the node: the kubeconfig is listed as skipped, not copied.
+  EXPECT_FALSE(src.count("cni/multus.d/multus.kubeconfig"));
+  EXPECT_FALSE(std::filesystem::exists(out.path() / "cni/multus.d/multus.kubeconfig"));
   EXPECT_NE(test::read_file(out.str() + "/flannel-subnet.env").find("FLANNEL_SUBNET=10.244.1.1/24"), std::string::npos);
   std::set<std::string> skipped;
   for (const auto& s : rep->skipped) skipped.insert(s.file);
   EXPECT_TRUE(skipped.count("ip-route.json"));  // commands were off
+  EXPECT_TRUE(skipped.count("cni/multus.d/multus.kubeconfig"));
 
   // Second run after flannel went away: the old file must not survive, and the manifest says why.
   std::filesystem::remove(r / "run/flannel/subnet.env");
@@ -273,4 +276,17 @@ TEST(Collect, RunCommandCapturesStatusAndHonoursTimeout) {
   EXPECT_EQ(r.describe(), "nd-no-such-command-xyz: command not found");
   r = collect::run_command({"sh", "-c", "echo $LC_ALL"});  // a fixed, minimal environment
   EXPECT_EQ(r.out, "C\n");
+}
+
+TEST(Collect, CredentialFilesAreRecognised) {
+  EXPECT_TRUE(collect::holds_credentials("calico-kubeconfig", "apiVersion: v1\nkind: Config\n"));
+  EXPECT_TRUE(collect::holds_credentials("multus.kubeconfig", ""));
+  EXPECT_TRUE(collect::holds_credentials("x.yaml", "users:\n- name: a\n  user:\n    token: abc\n"));
+  EXPECT_TRUE(collect::holds_credentials("x.yaml", "- token: abc\n"));
+  EXPECT_TRUE(collect::holds_credentials("x.conf", "client-key-data: AAAA\n"));
+  // A CNI config that names the kubeconfig's path, or an empty token, holds no credential.
+  EXPECT_FALSE(collect::holds_credentials("10-calico.conflist",
+                                          R"({"type": "calico", "kubernetes": {"kubeconfig": "/etc/cni/net.d/calico-kubeconfig"}})"));
+  EXPECT_FALSE(collect::holds_credentials("x.yaml", "token:\n"));
+  EXPECT_FALSE(collect::holds_credentials("10-flannel.conflist", R"({"name":"cbr0","plugins":[{"type":"flannel"}]})"));
 }
