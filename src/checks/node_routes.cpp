@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
+#include "checks/route_index.h"
+
 namespace nd::checks {
 
 using node::Family;
@@ -154,14 +158,15 @@ bool diverts(const PeerRoute& pr, const node::Route& r) {
   return true;
 }
 
-void judge(PeerRoute& pr) {
+// `idx` indexes self's main routes of pr.family: the exact route, the routes inside the range and the
+// first wider one, each the first in main_routes order, as a scan of that list would find them.
+void judge(PeerRoute& pr, const RouteIndex& idx) {
   const NodeFacts& self = *pr.self;
   const node::Prefix& want = pr.range->prefix;
-  for (const node::Route& r : self.main_routes(pr.family)) {
-    if (r.prefix.network() == want && !pr.exact) pr.exact = &r;
-    if (r.prefix.len > want.len && node::contains(want, r.prefix) && diverts(pr, r)) pr.shadows.push_back(&r);
-    if (r.prefix.len < want.len && node::contains(r.prefix, want) && !pr.covering) pr.covering = &r;
-  }
+  pr.exact = idx.exact(want);
+  for (const node::Route* r : idx.inside(want))
+    if (diverts(pr, *r)) pr.shadows.push_back(r);
+  pr.covering = idx.covering(want);
   pr.expected = expected_line(pr);
   if (!pr.impossible.empty()) {
     pr.problem = "impossible";
@@ -201,6 +206,7 @@ const std::vector<PeerRoute>& peer_routes(Context& ctx) {
     std::vector<PeerRoute> out;
     for (const NodeFacts& self : net.nodes) {
       if (!self.routes) continue;
+      std::unique_ptr<RouteIndex> idx4, idx6;  // built at the first pair that needs them
       for (const RangeRef& range : net.node_ranges) {
         if (range.node == self.name) continue;
         Family fam = range.prefix.family();
@@ -217,7 +223,9 @@ const std::vector<PeerRoute>& peer_routes(Context& ctx) {
         pr.family = fam;
         if (pr.peer_node) pr.peer_ip = node_ip(*pr.peer_node, fam);
         if (!expect(pr, net, ctx.cni)) continue;
-        judge(pr);
+        auto& idx = fam == Family::V4 ? idx4 : idx6;
+        if (!idx) idx = std::make_unique<RouteIndex>(self, fam);
+        judge(pr, *idx);
         out.push_back(std::move(pr));
       }
     }

@@ -12,8 +12,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
 
 #include "checks/node_routes.h"
+#include "checks/route_index.h"
 #include "checks/util.h"
 
 namespace nd::checks {
@@ -39,13 +44,35 @@ std::string ingress(const NodeFacts& self, const node::Route& peer_route) {
 
 void run_node_rp_filter_strict(Context& ctx) {
   const auto& all = peer_routes(ctx);
+  // find_peer_route(all, peer, self, family) for every pair scanned all pairs: index the first
+  // PeerRoute of each (self, peer) of IPv4, the only family judged here.
+  struct Key {
+    std::string_view self, peer;
+    bool operator==(const Key&) const = default;
+  };
+  struct Hash {
+    size_t operator()(const Key& k) const {
+      return std::hash<std::string_view>()(k.self) * 31 + std::hash<std::string_view>()(k.peer);
+    }
+  };
+  std::unordered_map<Key, const PeerRoute*, Hash> first;
+  first.reserve(all.size());
+  for (const PeerRoute& pr : all)
+    if (pr.family == node::Family::V4) first.emplace(Key{pr.self->name, pr.peer}, &pr);
+  const NodeFacts* indexed = nullptr;  // PeerRoutes come grouped by self: one route index at a time
+  std::unique_ptr<RouteIndex> idx;
   for (const PeerRoute& pr : all) {
     const NodeFacts& self = *pr.self;
     if (pr.family != node::Family::V4 || !pr.problem.empty() || !self.sysctl) continue;
-    const PeerRoute* back = find_peer_route(all, pr.peer, self.name, pr.family);
+    auto it = first.find(Key{pr.peer, self.name});
+    const PeerRoute* back = it == first.end() ? nullptr : it->second;
     if (!back || !back->problem.empty()) continue;  // no peer bundle, or its route is already a finding
     const node::Route* theirs = back->exact ? back->exact : back->covering;
-    const node::Route* ours = self.lookup(pr.range->prefix.first());
+    if (indexed != &self) {
+      idx = std::make_unique<RouteIndex>(self, node::Family::V4);
+      indexed = &self;
+    }
+    const node::Route* ours = idx->lookup(pr.range->prefix.first());
     if (!theirs || !ours) continue;
     std::string in = ingress(self, *theirs);
     std::string out = dev_of(*ours);

@@ -10,7 +10,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <tuple>
+#include <unordered_map>
 
 #include "checks/node_routes.h"
 #include "checks/util.h"
@@ -49,10 +53,31 @@ std::string peer_vtep_mac(const ClusterNet& net, const PeerRoute& pr, std::strin
 
 bool bad_state(const node::Neighbor& n) { return n.has_state("FAILED") || n.has_state("INCOMPLETE"); }
 
+// One node's neighbour and FDB tables by key. A node has an entry per peer, and each (node, peer)
+// pair asks for one: scanning both tables per pair was cubic in the number of nodes.
+using Key = std::pair<std::string, std::string>;
+struct KeyHash {
+  size_t operator()(const Key& k) const { return std::hash<std::string>()(k.first) * 31 + std::hash<std::string>()(k.second); }
+};
+struct Tables {
+  std::unordered_map<Key, const node::Neighbor*, KeyHash> neigh;               // (dev, dst) -> the last entry
+  std::unordered_map<Key, std::vector<const node::FdbEntry*>, KeyHash> fdb;  // (ifname, lower(mac)), in order
+  explicit Tables(const NodeFacts& f) {
+    if (f.neigh)
+      for (const auto& e : *f.neigh) neigh[Key{e.dev, e.dst}] = &e;
+    if (f.fdb)
+      for (const auto& e : *f.fdb) fdb[Key{e.ifname, lower(e.mac)}].push_back(&e);
+  }
+};
+
 }  // namespace
 
 void run_node_vxlan_fdb_missing(Context& ctx) {
   const ClusterNet& net = cluster_net(ctx);
+  const NodeFacts* tables_of = nullptr;  // PeerRoutes come grouped by self: one node's tables at a time
+  std::unique_ptr<Tables> tables;
+  // The peer's VTEP MAC depends on the peer, the device and the family only; read it once per peer.
+  std::map<std::tuple<std::string, std::string, node::Family>, std::pair<std::string, std::string>> macs;
   for (const PeerRoute& pr : peer_routes(ctx)) {
     const bool vxlan =
         pr.dev == "flannel.1" || pr.dev == "flannel-v6.1" || pr.dev == "vxlan.calico" || pr.dev == "vxlan-v6.calico";
@@ -62,16 +87,26 @@ void run_node_vxlan_fdb_missing(Context& ctx) {
     std::string gw = pr.gateway;
     if (gw.empty() && pr.exact) gw = pr.exact->gateway;
     if (gw.empty()) continue;
-    std::string mac_src;
-    const std::string want_mac = peer_vtep_mac(net, pr, &mac_src);
+    auto key = std::make_tuple(pr.peer, pr.dev, pr.family);
+    auto m = macs.find(key);
+    if (m == macs.end()) {
+      std::string src;
+      std::string mac = peer_vtep_mac(net, pr, &src);
+      m = macs.emplace(std::move(key), std::make_pair(std::move(mac), std::move(src))).first;
+    }
+    const std::string& want_mac = m->second.first;
+    const std::string& mac_src = m->second.second;
+    if (tables_of != &self) {
+      tables = std::make_unique<Tables>(self);
+      tables_of = &self;
+    }
     std::vector<std::string> problems;
     std::vector<Evidence> ev;
     if (pr.exact) ev.push_back({self.route_src(*pr.exact), pr.exact->to_line()});
     std::string mac = want_mac;
     if (self.neigh) {
-      const node::Neighbor* n = nullptr;
-      for (const auto& e : *self.neigh)
-        if (e.dev == pr.dev && e.dst == gw) n = &e;
+      auto it = tables->neigh.find(Key{pr.dev, gw});
+      const node::Neighbor* n = it == tables->neigh.end() ? nullptr : it->second;
       if (!n) {
         problems.push_back(fmt::format("no neighbour entry for the VTEP address {} on {}", gw, pr.dev));
         ev.push_back({self.src("ip-neigh.json"), fmt::format("no entry with dst {} dev {}", gw, pr.dev)});
@@ -90,8 +125,7 @@ void run_node_vxlan_fdb_missing(Context& ctx) {
     }
     if (self.fdb && !mac.empty()) {
       std::vector<const node::FdbEntry*> entries;
-      for (const auto& e : *self.fdb)
-        if (e.ifname == pr.dev && lower(e.mac) == mac) entries.push_back(&e);
+      if (auto it = tables->fdb.find(Key{pr.dev, mac}); it != tables->fdb.end()) entries = it->second;
       bool right = false;
       for (const auto* e : entries) {
         ev.push_back({fmt::format("{}[{}]", self.src("bridge-fdb.json"), e->index),

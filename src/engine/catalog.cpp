@@ -77,6 +77,9 @@ const std::vector<CheckInfo>& catalog() {
        "a Service whose selector matches no ready pod; Endpoints / EndpointSlices", "service"},
       {"service-target-port-mismatch", S::Critical, "Service targetPort matches no container port", "P1.3",
        "targetPort number or name against the container ports of the selected pods", "service"},
+      {"network-policy-denies", S::Critical, "NetworkPolicy closes a Service's port to every client", "P2.2, P1.3",
+       "NetworkPolicies selecting a Service's pods for ingress, none opening its targetPort, with a CNI that enforces policy",
+       "service"},
       // Captures (P3.4, P3.5, P4, P9, P10)
       {"capture-syn-unanswered", S::Critical, "SYNs sent again and again, never answered", "P4",
        "a TCP SYN retransmitted with no SYN-ACK or RST in the capture", "capture"},

@@ -32,6 +32,7 @@
 #include "checks/pod_sandbox_network_failed.h"
 #include "checks/service_no_endpoints.h"
 #include "checks/service_target_port_mismatch.h"
+#include "checks/network_policy_denies.h"
 #include "engine/check.h"
 
 namespace nd {
@@ -77,6 +78,9 @@ const std::vector<Check>& all_checks() {
       // Services
       {"service-no-endpoints", run_service_no_endpoints},
       {"service-target-port-mismatch", run_service_target_port_mismatch},
+#ifdef ND_HAVE_NODE
+      {"network-policy-denies", run_network_policy_denies},
+#endif
 #ifdef ND_HAVE_PCAP
       // Captures (captures/ of the snapshot, analysed once)
       {"capture-syn-unanswered", run_capture_syn_unanswered},

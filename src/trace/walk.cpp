@@ -100,7 +100,8 @@ void Impl::policy_hop(Walk& w, const netpol::Decision& d, const std::string& at,
   const char* dir = ingress ? "ingress" : "egress";
   if (cni.enforces_policy) {
     if (d.outcome == netpol::Outcome::Denied)
-      w.add(at, fmt::format("NetworkPolicy drops it ({}): {}; {} enforces it", dir, d.why, cni.name), src, "fail");
+      w.add(at, fmt::format("NetworkPolicy drops it ({}): {}; {} enforces it", dir, d.why, cni.name), src, "fail",
+            "network-policy-denies");
     else
       w.add(at, d.why, src, "unknown");
     return;

@@ -12,7 +12,7 @@
 #include "checks/service_rules.h"
 #include "core/cni.h"
 #include "engine/check.h"
-#include "trace/netpol.h"
+#include "checks/netpol.h"
 #include "trace/trace.h"
 
 namespace nd::trace {

@@ -1,13 +1,13 @@
-// NetworkPolicy evaluation (src/trace/netpol.h), case by case from the documented semantics
+// NetworkPolicy evaluation (src/checks/netpol.h), case by case from the documented semantics
 // (kubernetes.io/docs/concepts/services-networking/network-policies, the NetworkPolicySpec reference)
 // and the scenarios of the upstream e2e suite (test/e2e/network/netpol): default deny, allow from
 // same namespace / other namespaces / pods in namespaces, ipBlock with except, named ports, endPort,
 // protocols, egress, policyTypes defaulting, additive policies, and bad specs.
 #include <gtest/gtest.h>
 
-#include "trace/netpol.h"
+#include "checks/netpol.h"
 
-namespace nd::trace::netpol {
+namespace nd::netpol {
 namespace {
 
 NetworkPolicy np(const std::string& ns, const std::string& name, const std::string& spec) {
@@ -253,4 +253,4 @@ TEST(NetPol, BadSpecsNameTheField) {
 }
 
 }  // namespace
-}  // namespace nd::trace::netpol
+}  // namespace nd::netpol

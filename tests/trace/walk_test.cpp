@@ -391,6 +391,22 @@ TEST(TraceWalk, CalicoIpipAndEnforcedPolicy) {
   EXPECT_EQ(d.hops.back().at, "pod/shop/web-2");
   EXPECT_NE(d.hops.back().step.find("shop/deny-all"), std::string::npos) << show(d);
   EXPECT_EQ(d.hops.back().decided_by, "policy.yaml:1");
+  EXPECT_EQ(d.first_failure_check, "network-policy-denies") << show(d);
+}
+
+// The shipped example: the allow policy names the Service's port (80) instead of the pods' (8080).
+TEST(TraceWalk, PolicyOnTheServicePortDropsAtThePod) {
+  auto c = load_snapshot(std::string(ND_SOURCE_DIR) + "/examples/network-policy-denies");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  Tracer t(c.value());
+  auto r = t.trace("shop/api-hggs5stpd8-mzzh4", "svc/shop/web:80");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->verdict, "blocked") << show(*r);
+  EXPECT_EQ(r->first_failure_check, "network-policy-denies") << show(*r);
+  // api itself is open to web on 9000: that path passes the policy hop.
+  auto ok = t.trace("shop/web-k9tvpbxtv6-fh2xm", "svc/shop/api:9000");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_NE(ok->verdict, "blocked") << show(*ok);
 }
 
 TEST(TraceWalk, FlannelDoesNotEnforcePolicy) {

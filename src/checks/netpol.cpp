@@ -1,11 +1,13 @@
-#include "trace/netpol.h"
+// Built with the node area (addresses and prefixes come from node/cidr).
+#ifdef ND_HAVE_NODE
+#include "checks/netpol.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-namespace nd::trace::netpol {
+namespace nd::netpol {
 namespace {
 
 using json = nlohmann::json;
@@ -353,4 +355,5 @@ Decision egress(const std::vector<Policy>& policies, const Party& src, const Par
   return decide(policies, src, dst, dst, port, protocol, false);
 }
 
-}  // namespace nd::trace::netpol
+}  // namespace nd::netpol
+#endif  // ND_HAVE_NODE

@@ -30,7 +30,7 @@
 #include "core/result.h"
 #include "node/cidr.h"
 
-namespace nd::trace::netpol {
+namespace nd::netpol {
 
 struct Requirement {
   std::string key, op;  // op: In, NotIn, Exists, DoesNotExist
@@ -114,4 +114,4 @@ Decision ingress(const std::vector<Policy>& policies, const Party& dst, const Pa
 Decision egress(const std::vector<Policy>& policies, const Party& src, const Party& dst, int port,
                 const std::string& protocol);
 
-}  // namespace nd::trace::netpol
+}  // namespace nd::netpol
