@@ -117,7 +117,7 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
 
 void register_diagnose(CLI::App& app, Shared& shared) {
   auto opts = std::make_shared<DiagnoseOptions>();
-  CLI::App* cmd = app.add_subcommand("diagnose", "Read a snapshot, run every check, print root causes with evidence and fixes");
+  CLI::App* cmd = app.add_subcommand("diagnose", "Read a snapshot (or, without one, the live cluster), run every check, print root causes with evidence and fixes");
   auto* snap = cmd->add_option("snapshot", opts->snapshot,
                                "Snapshot directory, a single kubectl JSON/YAML file, or - for standard input"
 #ifdef ND_HAVE_LIVE

@@ -236,7 +236,7 @@ int do_snapshot(const LabArgs& a) {
 
 void register_lab(CLI::App& app, Shared& shared) {
   auto args = std::make_shared<LabArgs>();
-  auto* lab = app.add_subcommand("lab", "a small cluster data plane in network namespaces, with the playbook's faults");
+  auto* lab = app.add_subcommand("lab", "Build a small cluster data plane in network namespaces (root) and inject the playbook's faults");
   lab->require_subcommand(1);
   auto name_opt = [&](CLI::App* c) {
     c->add_option("--name", args->name, "lab name (a-z0-9, up to 12; default: the only lab, or \"lab\")");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -31,8 +32,13 @@ struct Echo {
   IcmpError err;
 };
 
-// A reply or error for (id, seq) in what the socket returned; raw sockets include the IP header.
-Echo match(const uint8_t* p, size_t n, bool raw, uint16_t id, uint16_t seq, const std::string& outer_src) {
+// A reply or error for (id, seq) in what the socket returned; raw IPv4 sockets include the IP header
+// (raw ICMPv6 sockets do not).
+Echo match_v6(const uint8_t* p, size_t n, bool raw, uint16_t id, uint16_t seq, const std::string& outer_src);
+
+Echo match(const uint8_t* p, size_t n, bool raw, uint16_t id, uint16_t seq, const std::string& outer_src,
+           bool v6 = false) {
+  if (v6) return match_v6(p, n, raw, id, seq, outer_src);
   Echo e;
   if (raw) {
     if (n < 20) return e;
@@ -67,6 +73,34 @@ Echo match(const uint8_t* p, size_t n, bool raw, uint16_t id, uint16_t seq, cons
   return e;
 }
 
+// ICMPv6 (RFC 4443): echo reply 129; errors 1 (unreachable) and 3 (time exceeded) quote our IPv6
+// header (40 bytes, next header 58 when no extension header) and the start of our echo request (128).
+Echo match_v6(const uint8_t* p, size_t n, bool raw, uint16_t id, uint16_t seq, const std::string& outer_src) {
+  Echo e;
+  if (n < 8) return e;
+  uint8_t type = p[0], code = p[1];
+  uint16_t rid = static_cast<uint16_t>(p[4] << 8 | p[5]), rseq = static_cast<uint16_t>(p[6] << 8 | p[7]);
+  if (type == ICMP6_ECHO_REPLY) {
+    if (rseq == seq && (!raw || rid == id)) e.kind = Echo::Reply;
+    return e;
+  }
+  if (!raw || (type != ICMP6_DST_UNREACH && type != ICMP6_TIME_EXCEEDED)) return e;
+  const uint8_t* q = p + 8;
+  size_t qn = n - 8;
+  if (qn < 40 + 8 || q[6] != IPPROTO_ICMPV6) return e;
+  const uint8_t* qi = q + 40;
+  if (qi[0] != ICMP6_ECHO_REQUEST || static_cast<uint16_t>(qi[4] << 8 | qi[5]) != id ||
+      static_cast<uint16_t>(qi[6] << 8 | qi[7]) != seq)
+    return e;
+  e.kind = Echo::Unreachable;
+  e.err.present = true;
+  e.err.v6 = true;
+  e.err.type = type;
+  e.err.code = code;
+  e.err.offender = outer_src;
+  return e;
+}
+
 }  // namespace
 
 uint16_t inet_checksum(const void* data, size_t len) {
@@ -84,7 +118,9 @@ Result<ProbeResult> probe_icmp(const std::string& host, const IcmpOptions& o) {
   if (o.interval_ms < 0 || o.interval_ms > 10000) return Error{"--interval must be 0..10000 ms"};
   auto to = resolve_host(host, 0);
   if (!to) return to.error();
-  if (to->family() != AF_INET) return Error{fmt::format("'{}': probe icmp speaks IPv4 only", host)};
+  const bool v6 = to->family() == AF_INET6;
+  const int family = v6 ? AF_INET6 : AF_INET;
+  const int proto = v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
 
   ProbeResult r;
   r.probe = "icmp";
@@ -96,11 +132,11 @@ Result<ProbeResult> probe_icmp(const std::string& host, const IcmpOptions& o) {
   int fd = -1;
   std::string why_raw;
   if (o.method != "raw") {
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+    fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, proto);
     if (fd < 0) why_raw = std::strerror(errno);
   }
   if (fd < 0 && o.method != "dgram") {
-    fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, proto);
     raw = fd >= 0;
   }
   if (fd < 0)
@@ -108,7 +144,10 @@ Result<ProbeResult> probe_icmp(const std::string& host, const IcmpOptions& o) {
                              "net.ipv4.ping_group_range, a raw socket needs CAP_NET_RAW",
                              std::strerror(errno))};
   int one = 1;
-  setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof one);
+  if (v6)
+    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof one);
+  else
+    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof one);
   const uint16_t id = static_cast<uint16_t>(getpid() ^ (reinterpret_cast<uintptr_t>(&r) >> 4));
 
   auto t0 = Clock::now();
@@ -119,15 +158,17 @@ Result<ProbeResult> probe_icmp(const std::string& host, const IcmpOptions& o) {
   for (int seq = 1; seq <= o.count; ++seq) {
     auto send_at = Clock::now();
     uint8_t pkt[8 + 16] = {0};
-    pkt[0] = ICMP_ECHO;
+    pkt[0] = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
     pkt[4] = static_cast<uint8_t>(id >> 8);
     pkt[5] = static_cast<uint8_t>(id);
     pkt[6] = static_cast<uint8_t>(seq >> 8);
     pkt[7] = static_cast<uint8_t>(seq);
     std::memcpy(pkt + 8, "netdoctor-probe!", 16);
-    uint16_t ck = inet_checksum(pkt, sizeof pkt);
-    pkt[2] = static_cast<uint8_t>(ck >> 8);
-    pkt[3] = static_cast<uint8_t>(ck);
+    if (!v6) {  // the kernel computes the ICMPv6 checksum (it covers the IPv6 pseudo-header)
+      uint16_t ck = inet_checksum(pkt, sizeof pkt);
+      pkt[2] = static_cast<uint8_t>(ck >> 8);
+      pkt[3] = static_cast<uint8_t>(ck);
+    }
     if (sendto(fd, pkt, sizeof pkt, 0, reinterpret_cast<const sockaddr*>(&to->ss), to->len) < 0) {
       ++local_fail;
       last_err = IcmpError{};
@@ -157,14 +198,14 @@ Result<ProbeResult> probe_icmp(const std::string& host, const IcmpOptions& o) {
         std::string from = address_text(reinterpret_cast<sockaddr*>(&src));
         if (raw && from != to->ip()) {
           // Only errors may come from elsewhere (a router).
-          Echo e = match(buf, static_cast<size_t>(got), raw, id, static_cast<uint16_t>(seq), from);
+          Echo e = match(buf, static_cast<size_t>(got), raw, id, static_cast<uint16_t>(seq), from, v6);
           if (e.kind == Echo::Unreachable) {
             last_err = e.err;
             break;
           }
           continue;
         }
-        Echo e = match(buf, static_cast<size_t>(got), raw, id, static_cast<uint16_t>(seq), from);
+        Echo e = match(buf, static_cast<size_t>(got), raw, id, static_cast<uint16_t>(seq), from, v6);
         if (e.kind == Echo::Reply) {
           ++replies;
           rtts.push_back(ms_between(send_at, Clock::now()));

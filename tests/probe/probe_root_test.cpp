@@ -211,6 +211,42 @@ TEST_F(ProbeRoot, IcmpUnprivilegedDatagramSocket) {
   lab->in_client({"sysctl", "-qw", "net.ipv4.ping_group_range=1 0"});
 }
 
+// ICMPv6 echo (RFC 4443) over raw and datagram sockets: reply, a reject read back as adm-prohibited
+// with its sender, and a drop as a timeout. Own addresses, removed again at the end.
+TEST_F(ProbeRoot, IcmpV6ReplyUnreachableTimeout) {
+  ASSERT_TRUE(lab->run({"ip", "-n", lab->client, "addr", "add", "fd77::1/64", "dev", "c0", "nodad"}));
+  for (const char* a : {"fd77::2/64", "fd77::7/64", "fd77::8/64"})
+    ASSERT_TRUE(lab->run({"ip", "-n", lab->server, "addr", "add", a, "dev", "s0", "nodad"}));
+  lab->in_server({"sysctl", "-qw", "net.ipv6.icmp.ratelimit=0"});
+  ASSERT_TRUE(lab->in_server({"ip6tables", "-A", "INPUT", "-d", "fd77::7", "-p", "ipv6-icmp", "--icmpv6-type",
+                              "echo-request", "-j", "DROP"}));
+  ASSERT_TRUE(lab->in_server({"ip6tables", "-A", "INPUT", "-d", "fd77::8", "-p", "ipv6-icmp", "--icmpv6-type",
+                              "echo-request", "-j", "REJECT", "--reject-with", "icmp6-adm-prohibited"}));
+  int rc;
+  auto j = probe({"icmp", "fd77::2", "-c", "2", "--interval", "50"}, &rc);
+  EXPECT_EQ(rc, 0) << j.dump();
+  EXPECT_EQ(j["result"], "reply") << j.dump();
+  EXPECT_NE(j["detail"].get<std::string>().find("2/2 replies"), std::string::npos) << j["detail"];
+  j = probe({"icmp", "fd77::7", "-c", "1", "--timeout", "300"}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(j["result"], "timeout") << j.dump();
+  j = probe({"icmp", "fd77::8", "-c", "1", "--timeout", "1000"}, &rc);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(j["result"], "unreachable") << j.dump();
+  EXPECT_NE(j["detail"].get<std::string>().find("adm-prohibited from fd77::8"), std::string::npos) << j["detail"];
+
+  ASSERT_TRUE(lab->in_client({"sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"}));  // v4 and v6
+  j = probe({"icmp", "fd77::2", "-c", "1", "--method", "dgram"}, &rc);
+  EXPECT_EQ(j["result"], "reply") << j.dump();
+  EXPECT_NE(j["detail"].get<std::string>().find("unprivileged"), std::string::npos);
+  j = probe({"icmp", "fd77::8", "-c", "1", "--method", "dgram"}, &rc);
+  EXPECT_EQ(j["result"], "unreachable") << j.dump();  // from the error queue (IPV6_RECVERR)
+  lab->in_client({"sysctl", "-qw", "net.ipv4.ping_group_range=1 0"});
+  lab->in_server({"ip6tables", "-F", "INPUT"});
+  lab->run({"ip", "-n", lab->client, "addr", "del", "fd77::1/64", "dev", "c0"});
+  for (const char* a : {"fd77::2/64", "fd77::7/64", "fd77::8/64"}) lab->run({"ip", "-n", lab->server, "addr", "del", a, "dev", "s0"});
+}
+
 // ---- dns ----
 
 std::string cluster_first(const std::string& nameservers, const std::string& options = "timeout:1 attempts:1") {
