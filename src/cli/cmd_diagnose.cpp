@@ -60,25 +60,21 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
   }
   LoadOptions lo;
   lo.keep_going = o.keep_going;
-  std::string path = o.snapshot, label;
 #ifdef ND_HAVE_LIVE
   // No SNAPSHOT: collect one from the current context into a temporary directory, then go on as usual.
-  std::unique_ptr<LiveSnapshot> live;
-  if (path.empty()) {
-    auto snap = collect_live_snapshot(o.live, "", true);
-    if (!snap.ok()) {
-      std::cerr << "netdoctor: " << snap.error().message << "\n";
-      return 2;
-    }
-    live = std::move(*snap);
-    path = live->dir();
-    label = live->label();
+  auto input = snapshot_or_live(o.snapshot, o.live, true);
+  if (!input.ok()) {
+    std::cerr << "netdoctor: " << input.error().message << "\n";
+    return 2;
   }
-#endif
+  const std::string path = input->path, label = input->label;
+#else
+  const std::string path = o.snapshot, label;
   if (path.empty()) {
     std::cerr << "netdoctor: give a SNAPSHOT (this build cannot read a live cluster)\n";
     return 2;
   }
+#endif
   auto cluster = load_snapshot(path, lo);
   if (!cluster.ok()) {
     std::cerr << "netdoctor: " << cluster.error().message << "\n";

@@ -39,6 +39,15 @@ class LiveSnapshot {
 // Notes (no agents, a kind that RBAC hides) go to stderr.
 Result<std::unique_ptr<LiveSnapshot>> collect_live_snapshot(const LiveFlags& f, const std::string& ns, bool logs);
 
+// What a command reads: SNAPSHOT as given, or — when it is empty — a live collection of the current
+// context. `keep` holds the collection's temporary directory until the command is done with it.
+struct SnapshotInput {
+  std::string path;
+  std::string label;  // for Cluster::root: "live: context NAME (SERVER)"; empty for a snapshot
+  std::unique_ptr<LiveSnapshot> keep;
+};
+Result<SnapshotInput> snapshot_or_live(const std::string& snapshot, const LiveFlags& f, bool logs);
+
 // `netdoctor collect --out DIR [--redact]` on the `collect` command itself.
 void add_live_collect(CLI::App* collect, Shared& s);
 

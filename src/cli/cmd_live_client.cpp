@@ -145,4 +145,18 @@ void add_live_collect(CLI::App* collect, Shared& s) {
   });
 }
 
+Result<SnapshotInput> snapshot_or_live(const std::string& snapshot, const LiveFlags& f, bool logs) {
+  SnapshotInput in;
+  if (!snapshot.empty()) {
+    in.path = snapshot;
+    return in;
+  }
+  auto live = collect_live_snapshot(f, "", logs);
+  if (!live.ok()) return live.error();
+  in.keep = std::move(*live);
+  in.path = in.keep->dir();
+  in.label = in.keep->label();
+  return in;
+}
+
 }  // namespace nd::cli
