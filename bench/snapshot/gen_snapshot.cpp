@@ -2,6 +2,7 @@
 // diagnose benchmarks. Deterministic: the same flags always write the same bytes.
 //
 //   gen_snapshot --out DIR [--pods N] [--nodes N] [--services N] [--cni calico|flannel] [--seed N] [--quiet]
+//                [--node-bundles [--iptables-nodes N]]
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -15,10 +16,16 @@ namespace {
 void usage(FILE* to) {
   std::fprintf(to,
                "usage: gen_snapshot --out DIR [--pods N] [--nodes N] [--services N] [--cni calico|flannel]\n"
-               "                    [--seed N] [--quiet]\n"
+               "                    [--seed N] [--quiet] [--node-bundles [--iptables-nodes N]]\n"
                "Writes a synthetic snapshot (kubectl get -A -o json List files) into DIR.\n"
                "Defaults: 150000 pods; nodes = pods/30 and services = pods/15 unless given\n"
-               "(so the default is 5000 nodes, 10000 services).\n");
+               "(so the default is 5000 nodes, 10000 services).\n"
+               "--node-bundles (with --cni flannel) also writes nodes/NAME/, a healthy flannel-vxlan node\n"
+               "bundle per node that matches the Node objects: addresses, links, routes to every other node's\n"
+               "podCIDR, neighbour and FDB entries for every peer VTEP, sysctl, subnet.env. --iptables-nodes N\n"
+               "(default 4) of them, spread over the cluster, also get kube-proxy's iptables-save for every\n"
+               "Service. Each bundle holds a route, a neighbour and an FDB entry per other node, so the\n"
+               "bundles grow with nodes squared (about 1.4 GB at 5000 nodes).\n");
 }
 
 bool parse_size(std::string_view s, size_t& out) {
@@ -47,13 +54,16 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--node-bundles") {
+      opts.node_bundles = true;
     } else if (a == "--out") {
       if (!value(v)) return 2;
       opts.out = std::string(v);
     } else if (a == "--cni") {
       if (!value(v)) return 2;
       opts.cni = std::string(v);
-    } else if (a == "--pods" || a == "--nodes" || a == "--services" || a == "--seed") {
+    } else if (a == "--pods" || a == "--nodes" || a == "--services" || a == "--seed" ||
+               a == "--iptables-nodes") {
       if (!value(v)) return 2;
       size_t n = 0;
       if (!parse_size(v, n)) {
@@ -64,6 +74,7 @@ int main(int argc, char** argv) {
       if (a == "--pods") opts.pods = n;
       else if (a == "--nodes") opts.nodes = n;
       else if (a == "--services") opts.services = n;
+      else if (a == "--iptables-nodes") opts.iptables_nodes = n;
       else opts.seed = n;
     } else {
       std::fprintf(stderr, "gen_snapshot: unknown argument '%s'\n", argv[i]);
@@ -90,6 +101,12 @@ int main(int argc, char** argv) {
     for (const auto& f : st.files)
       std::printf("  %-20s %12zu bytes %8zu items %6zu bytes/item\n", f.name.c_str(), f.bytes, f.items,
                   f.items ? f.bytes / f.items : 0);
+    if (opts.node_bundles) {
+      std::printf("  %zu node bundles, %zu bytes; iptables-save (%zu Service ports, %zu endpoints) on:", st.bundles,
+                  st.bundle_bytes, st.proxy_service_ports, st.proxy_endpoints);
+      for (const auto& n : st.iptables_nodes) std::printf(" %s", n.c_str());
+      std::printf("\n");
+    }
     std::printf("planted faults:\n");
     for (const auto& f : st.faults) std::printf("  %s\n", f.c_str());
   }

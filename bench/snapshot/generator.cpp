@@ -15,6 +15,10 @@ std::string generate_snapshot(const GenOptions& opts, GenStats& stats) {
   stats = GenStats{};
   err = detail::write_snapshot(plan, rng, stats);
   if (!err.empty()) return err;
+  if (opts.node_bundles) {
+    err = detail::write_node_bundles(plan, stats);
+    if (!err.empty()) return err;
+  }
   stats.nodes = plan.nodes.size();
   stats.pods = plan.pods.size();
   stats.services = plan.services.size();

@@ -17,6 +17,10 @@ struct GenOptions {
   size_t nodes = 0, pods = 150000, services = 0;
   std::string cni = "calico";  // calico | flannel
   uint64_t seed = 0x6e64'2024'1128ULL;
+  // Also write nodes/NAME/ node bundles (flannel vxlan only), consistent with the Node objects; the
+  // snapshot's List files stay byte for byte what they are without it.
+  bool node_bundles = false;
+  size_t iptables_nodes = 4;  // how many of those bundles get kube-proxy's iptables-save (every Service)
 };
 
 struct GenFile {
@@ -31,6 +35,9 @@ struct GenStats {
   std::vector<GenFile> files;
   // The faults planted so the checks have work; each line says what and where.
   std::vector<std::string> faults;
+  // --node-bundles: bundles written, their bytes, the nodes given an iptables-save and what it holds.
+  size_t bundles = 0, bundle_bytes = 0, proxy_service_ports = 0, proxy_endpoints = 0;
+  std::vector<std::string> iptables_nodes;
 };
 
 // Writes the snapshot; returns an error message ("" on success).

@@ -530,7 +530,8 @@ class Out {
       w.kv("projectcalico.org/IPv4Address", ip + "/16");
       w.kv("projectcalico.org/IPv4IPIPTunnelAddr", ip4(kPodNet + idx * 256 + 1));
     } else {
-      w.kv("flannel.alpha.coreos.com/backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + mac() + "\"}");
+      p_.vtep_macs.push_back(mac());
+      w.kv("flannel.alpha.coreos.com/backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + p_.vtep_macs.back() + "\"}");
       w.kv("flannel.alpha.coreos.com/backend-type", "vxlan").kv("flannel.alpha.coreos.com/kube-subnet-manager", "true");
       w.kv("flannel.alpha.coreos.com/public-ip", ip);
     }

@@ -157,6 +157,7 @@ struct Plan {
   std::vector<ServiceRec> services;
   std::vector<std::string> faults;
   std::string ca_pem;
+  std::vector<std::string> vtep_macs;  // flannel: each node's VTEP MAC as its annotation says (for bundles)
   uint64_t rv = 4'000'000;  // resourceVersion counter
 };
 
@@ -171,5 +172,7 @@ inline void sort_labels(Labels& l) { std::sort(l.begin(), l.end()); }
 std::string build_plan(Plan& p, Rng& r);
 // Writes every List file of the plan into p.opts.out; returns an error message ("" on success).
 std::string write_snapshot(Plan& p, Rng& r, GenStats& stats);
+// Writes nodes/NAME/ node bundles matching the plan (node_bundles.cpp); returns an error message.
+std::string write_node_bundles(const Plan& p, GenStats& stats);
 
 }  // namespace ndbench::detail

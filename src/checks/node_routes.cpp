@@ -204,10 +204,23 @@ const std::vector<PeerRoute>& peer_routes(Context& ctx) {
   return ctx.cached<std::vector<PeerRoute>>("peer-routes", [&] {
     const ClusterNet& net = cluster_net(ctx);
     std::vector<PeerRoute> out;
+    // One PeerRoute per node and other node's range: reserve them at once (growing a vector of a
+    // million of them copied each several times and doubled the peak memory).
+    size_t with_routes = 0;
+    for (const NodeFacts& self : net.nodes) with_routes += self.routes ? 1 : 0;
+    out.reserve(with_routes * net.node_ranges.size());
+    // Per range, the same for every node that judges it: the owner's Node object and address.
+    std::vector<const Node*> peer_nodes;
+    std::vector<std::string> peer_ips;
+    for (const RangeRef& range : net.node_ranges) {
+      peer_nodes.push_back(ctx.cluster.node(range.node));
+      peer_ips.push_back(peer_nodes.back() ? node_ip(*peer_nodes.back(), range.prefix.family()) : "");
+    }
     for (const NodeFacts& self : net.nodes) {
       if (!self.routes) continue;
       std::unique_ptr<RouteIndex> idx4, idx6;  // built at the first pair that needs them
-      for (const RangeRef& range : net.node_ranges) {
+      for (size_t ri = 0; ri < net.node_ranges.size(); ++ri) {
+        const RangeRef& range = net.node_ranges[ri];
         if (range.node == self.name) continue;
         Family fam = range.prefix.family();
         // A peer range inside this node's own subnet is pod-cidr-overlaps-node-network's finding; the
@@ -218,10 +231,10 @@ const std::vector<PeerRoute>& peer_routes(Context& ctx) {
         PeerRoute pr;
         pr.self = &self;
         pr.peer = range.node;
-        pr.peer_node = ctx.cluster.node(range.node);
+        pr.peer_node = peer_nodes[ri];
         pr.range = &range;
         pr.family = fam;
-        if (pr.peer_node) pr.peer_ip = node_ip(*pr.peer_node, fam);
+        pr.peer_ip = peer_ips[ri];
         if (!expect(pr, net, ctx.cni)) continue;
         auto& idx = fam == Family::V4 ? idx4 : idx6;
         if (!idx) idx = std::make_unique<RouteIndex>(self, fam);

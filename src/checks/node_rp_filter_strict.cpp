@@ -40,10 +40,32 @@ std::string ingress(const NodeFacts& self, const node::Route& peer_route) {
   return self.underlay(peer_route.family());
 }
 
+// The kernel filters strictly when max(all, interface) is 1. With net.ipv4.conf.all.rp_filter 2 (or
+// more), or with it 0 and no interface key at 1, no interface of the node can be strict: none of its
+// pairs can make a finding, and the per-pair work is skipped.
+bool can_be_strict(const NodeFacts& f) {
+  if (!f.sysctl) return false;
+  int all = f.sysctl_int("net.ipv4.conf.all.rp_filter").value_or(0);
+  if (all == 1) return true;
+  if (all > 1) return false;
+  constexpr std::string_view head = "net.ipv4.conf.", tail = ".rp_filter";
+  for (const auto& e : f.sysctl->entries) {
+    std::string_view k = e.key;
+    if (k.size() > head.size() + tail.size() && k.substr(0, head.size()) == head &&
+        k.substr(k.size() - tail.size()) == tail && f.sysctl_int(k) == 1)
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void run_node_rp_filter_strict(Context& ctx) {
   const auto& all = peer_routes(ctx);
+  std::unordered_map<std::string_view, bool> strict;  // by node name: can_be_strict
+  for (const PeerRoute& pr : all)
+    if (!strict.count(pr.self->name)) strict.emplace(pr.self->name, can_be_strict(*pr.self));
+  if (std::none_of(strict.begin(), strict.end(), [](const auto& s) { return s.second; })) return;
   // find_peer_route(all, peer, self, family) for every pair scanned all pairs: index the first
   // PeerRoute of each (self, peer) of IPv4, the only family judged here.
   struct Key {
@@ -57,13 +79,14 @@ void run_node_rp_filter_strict(Context& ctx) {
   };
   std::unordered_map<Key, const PeerRoute*, Hash> first;
   first.reserve(all.size());
-  for (const PeerRoute& pr : all)
-    if (pr.family == node::Family::V4) first.emplace(Key{pr.self->name, pr.peer}, &pr);
+  for (const PeerRoute& pr : all)  // only the routes back to a node that can be strict are asked for
+    if (pr.family == node::Family::V4 && strict.count(pr.peer) && strict[pr.peer])
+      first.emplace(Key{pr.self->name, pr.peer}, &pr);
   const NodeFacts* indexed = nullptr;  // PeerRoutes come grouped by self: one route index at a time
   std::unique_ptr<RouteIndex> idx;
   for (const PeerRoute& pr : all) {
     const NodeFacts& self = *pr.self;
-    if (pr.family != node::Family::V4 || !pr.problem.empty() || !self.sysctl) continue;
+    if (pr.family != node::Family::V4 || !pr.problem.empty() || !self.sysctl || !strict[self.name]) continue;
     auto it = first.find(Key{pr.peer, self.name});
     const PeerRoute* back = it == first.end() ? nullptr : it->second;
     if (!back || !back->problem.empty()) continue;  // no peer bundle, or its route is already a finding

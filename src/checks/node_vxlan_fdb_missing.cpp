@@ -10,10 +10,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <tuple>
 #include <unordered_map>
 
 #include "checks/node_routes.h"
@@ -76,8 +74,12 @@ void run_node_vxlan_fdb_missing(Context& ctx) {
   const ClusterNet& net = cluster_net(ctx);
   const NodeFacts* tables_of = nullptr;  // PeerRoutes come grouped by self: one node's tables at a time
   std::unique_ptr<Tables> tables;
-  // The peer's VTEP MAC depends on the peer, the device and the family only; read it once per peer.
-  std::map<std::tuple<std::string, std::string, node::Family>, std::pair<std::string, std::string>> macs;
+  // The peer's VTEP MAC depends on the peer, the device and the family only, so on the range (its
+  // node and family) and the device: read it once per range and device.
+  struct Mac {
+    std::string dev, mac, src;
+  };
+  std::unordered_map<const RangeRef*, std::vector<Mac>> macs;
   for (const PeerRoute& pr : peer_routes(ctx)) {
     const bool vxlan =
         pr.dev == "flannel.1" || pr.dev == "flannel-v6.1" || pr.dev == "vxlan.calico" || pr.dev == "vxlan-v6.calico";
@@ -87,49 +89,49 @@ void run_node_vxlan_fdb_missing(Context& ctx) {
     std::string gw = pr.gateway;
     if (gw.empty() && pr.exact) gw = pr.exact->gateway;
     if (gw.empty()) continue;
-    auto key = std::make_tuple(pr.peer, pr.dev, pr.family);
-    auto m = macs.find(key);
-    if (m == macs.end()) {
-      std::string src;
-      std::string mac = peer_vtep_mac(net, pr, &src);
-      m = macs.emplace(std::move(key), std::make_pair(std::move(mac), std::move(src))).first;
+    std::vector<Mac>& known = macs[pr.range];
+    auto m = std::find_if(known.begin(), known.end(), [&](const Mac& k) { return k.dev == pr.dev; });
+    if (m == known.end()) {
+      Mac k{pr.dev, "", ""};
+      k.mac = peer_vtep_mac(net, pr, &k.src);
+      known.push_back(std::move(k));
+      m = std::prev(known.end());
     }
-    const std::string& want_mac = m->second.first;
-    const std::string& mac_src = m->second.second;
+    const std::string& want_mac = m->mac;
+    const std::string& mac_src = m->src;
     if (tables_of != &self) {
       tables = std::make_unique<Tables>(self);
       tables_of = &self;
     }
+    // The evidence is written only for a pair with a problem (most pairs have none), in the order
+    // the checks below meet it: the route, the neighbour entry, the FDB entries, the peer's MAC.
     std::vector<std::string> problems;
-    std::vector<Evidence> ev;
-    if (pr.exact) ev.push_back({self.route_src(*pr.exact), pr.exact->to_line()});
+    const node::Neighbor* n = nullptr;
+    const std::vector<const node::FdbEntry*>* entries = nullptr;
+    static const std::vector<const node::FdbEntry*> none;
+    bool neigh_asked = false, fdb_asked = false;
     std::string mac = want_mac;
     if (self.neigh) {
+      neigh_asked = true;
       auto it = tables->neigh.find(Key{pr.dev, gw});
-      const node::Neighbor* n = it == tables->neigh.end() ? nullptr : it->second;
+      n = it == tables->neigh.end() ? nullptr : it->second;
       if (!n) {
         problems.push_back(fmt::format("no neighbour entry for the VTEP address {} on {}", gw, pr.dev));
-        ev.push_back({self.src("ip-neigh.json"), fmt::format("no entry with dst {} dev {}", gw, pr.dev)});
+      } else if (bad_state(*n) || n->lladdr.empty()) {
+        problems.push_back(fmt::format("the neighbour entry for {} is {} (no MAC)", gw, join(n->state, ",")));
+      } else if (!want_mac.empty() && lower(n->lladdr) != want_mac) {
+        problems.push_back(fmt::format("the neighbour entry for {} has MAC {} but {}'s VTEP is {} (stale)", gw,
+                                       n->lladdr, pr.peer, want_mac));
       } else {
-        std::string line = fmt::format("{} dev {} lladdr {} {}", n->dst, n->dev, n->lladdr, join(n->state, ","));
-        ev.push_back({fmt::format("{}[{}]", self.src("ip-neigh.json"), n->index), line});
-        if (bad_state(*n) || n->lladdr.empty()) {
-          problems.push_back(fmt::format("the neighbour entry for {} is {} (no MAC)", gw, join(n->state, ",")));
-        } else if (!want_mac.empty() && lower(n->lladdr) != want_mac) {
-          problems.push_back(fmt::format("the neighbour entry for {} has MAC {} but {}'s VTEP is {} (stale)", gw,
-                                         n->lladdr, pr.peer, want_mac));
-        } else {
-          mac = lower(n->lladdr);
-        }
+        mac = lower(n->lladdr);
       }
     }
     if (self.fdb && !mac.empty()) {
-      std::vector<const node::FdbEntry*> entries;
-      if (auto it = tables->fdb.find(Key{pr.dev, mac}); it != tables->fdb.end()) entries = it->second;
+      fdb_asked = true;
+      auto it = tables->fdb.find(Key{pr.dev, mac});
+      entries = it != tables->fdb.end() ? &it->second : &none;
       bool right = false;
-      for (const auto* e : entries) {
-        ev.push_back({fmt::format("{}[{}]", self.src("bridge-fdb.json"), e->index),
-                      fmt::format("{} dev {} dst {} {}", e->mac, e->ifname, e->dst, e->state)});
+      for (const auto* e : *entries) {
         if (!pr.peer_ip.empty() && !e->dst.empty()) {
           auto a = node::parse_address(e->dst), b = node::parse_address(pr.peer_ip);
           right |= a && b && *a == *b;
@@ -137,18 +139,31 @@ void run_node_vxlan_fdb_missing(Context& ctx) {
           right |= !e->dst.empty();
         }
       }
-      if (entries.empty()) {
+      if (entries->empty()) {
         problems.push_back(
             fmt::format("no FDB entry for the VTEP MAC {} on {}: the kernel does not know which node "
                         "to send the encapsulated packets to",
                         mac, pr.dev));
-        ev.push_back({self.src("bridge-fdb.json"), fmt::format("no entry with mac {} dev {}", mac, pr.dev)});
       } else if (!right) {
         problems.push_back(
             fmt::format("the FDB entry for {} does not send to {}'s address {}", mac, pr.peer, pr.peer_ip));
       }
     }
     if (problems.empty()) continue;
+    std::vector<Evidence> ev;
+    if (pr.exact) ev.push_back({self.route_src(*pr.exact), pr.exact->to_line()});
+    if (neigh_asked && !n)
+      ev.push_back({self.src("ip-neigh.json"), fmt::format("no entry with dst {} dev {}", gw, pr.dev)});
+    else if (neigh_asked)
+      ev.push_back({fmt::format("{}[{}]", self.src("ip-neigh.json"), n->index),
+                    fmt::format("{} dev {} lladdr {} {}", n->dst, n->dev, n->lladdr, join(n->state, ","))});
+    if (fdb_asked) {
+      for (const auto* e : *entries)
+        ev.push_back({fmt::format("{}[{}]", self.src("bridge-fdb.json"), e->index),
+                      fmt::format("{} dev {} dst {} {}", e->mac, e->ifname, e->dst, e->state)});
+      if (entries->empty())
+        ev.push_back({self.src("bridge-fdb.json"), fmt::format("no entry with mac {} dev {}", mac, pr.dev)});
+    }
     if (!want_mac.empty()) ev.push_back({mac_src, fmt::format("{}'s VTEP MAC {}", pr.peer, want_mac)});
 
     Finding& f = ctx.report("node-vxlan-fdb-missing", Subject{"Node", "", self.name});

@@ -2,13 +2,60 @@
 // the model. The walk itself is in walk.cpp.
 #include <fmt/format.h>
 
+#include <map>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+
 #include "checks/node_routes.h"
 #include "checks/service_rules.h"
 #include "core/cni.h"
 #include "trace/endpoint.h"
 #include "trace/walk.h"
+#include "trace/walk_index.h"
 
 namespace nd::trace {
+
+namespace {
+
+// Services by namespace and name (the last of a name, as the scan it replaces found), built with the
+// Tracer: resolving svc/NS/NAME scanned every Service.
+using ServiceIndex = std::map<std::pair<std::string_view, std::string_view>, const nd::Service*>;
+
+// The judged route of node A to node B's pods, by (A, B, family), the first of each as the scan of
+// peer_routes found it. Views into the PeerRoutes: no key string per pair (a million at 1000 nodes).
+struct PeerKey {
+  std::string_view self, peer;
+  node::Family family;
+  bool operator==(const PeerKey&) const = default;
+};
+struct PeerKeyHash {
+  size_t operator()(const PeerKey& k) const {
+    return (std::hash<std::string_view>()(k.self) * 31 + std::hash<std::string_view>()(k.peer)) * 7 +
+           static_cast<size_t>(k.family);
+  }
+};
+using PeerIndex = std::unordered_map<PeerKey, const checks::PeerRoute*, PeerKeyHash>;
+
+const PeerIndex& peer_index_of(Context& ctx) {
+  return *ctx.cached<std::shared_ptr<const PeerIndex>>("trace-peer-index", [&] {
+    const auto& all = checks::peer_routes(ctx);
+    auto idx = std::make_shared<PeerIndex>();
+    idx->reserve(all.size());
+    for (const auto& pr : all) idx->emplace(PeerKey{pr.self->name, pr.peer, pr.family}, &pr);
+    return std::shared_ptr<const PeerIndex>(idx);
+  });
+}
+
+const ServiceIndex& service_index(Context& ctx) {
+  return *ctx.cached<std::shared_ptr<const ServiceIndex>>("trace-service-index", [&] {
+    auto idx = std::make_shared<ServiceIndex>();
+    for (const Service& x : ctx.cluster.services) (*idx)[{x.meta.ns, x.meta.name}] = &x;
+    return std::shared_ptr<const ServiceIndex>(idx);
+  });
+}
+
+}  // namespace
 
 Tracer::Tracer(const Cluster& cluster) : impl_(std::make_unique<Impl>(cluster)) {}
 Tracer::~Tracer() = default;
@@ -22,8 +69,9 @@ Impl::Impl(const Cluster& cl) : c(cl), cni(detect_cni(cl)), ctx(cl, cni) {
   for (const Finding& f : ctx.findings()) findings.emplace(f.id, &f);
   net = &checks::cluster_net(ctx);
   peers = &checks::peer_routes(ctx);
-  for (const auto& pr : *peers)
-    peer_index.emplace(pr.self->name + "|" + pr.peer + "|" + (pr.family == node::Family::V4 ? "4" : "6"), &pr);
+  walk_index(ctx, *net);  // built now, so trace() only reads them
+  service_index(ctx);
+  peer_index_of(ctx);
   svc_rules = &checks::service_port_rules(ctx);
   for (const auto& r : *svc_rules)
     if (r.cluster_ip.find(':') == std::string::npos) rules_index.emplace(std::make_tuple(r.node, r.service, r.port), &r);
@@ -62,8 +110,9 @@ const Finding* Impl::finding(std::string_view id, std::string_view node, std::st
 }
 
 const checks::PeerRoute* Impl::peer_route(const std::string& self, const std::string& peer, node::Family f) const {
-  auto it = peer_index.find(self + "|" + peer + "|" + (f == node::Family::V4 ? "4" : "6"));
-  return it == peer_index.end() ? nullptr : it->second;
+  const PeerIndex& idx = peer_index_of(ctx);
+  auto it = idx.find(PeerKey{self, peer, f});
+  return it == idx.end() ? nullptr : it->second;
 }
 
 // ---- endpoints ---------------------------------------------------------------------------------
@@ -130,9 +179,9 @@ Result<End> Impl::resolve(const std::string& text) const {
       return out;
     }
     case EndpointSpec::Kind::Service: {
-      const Service* s = nullptr;
-      for (const Service& x : c.services)
-        if (x.meta.ns == e.ns && x.meta.name == e.name) s = &x;
+      const auto& services = service_index(ctx);
+      auto it = services.find({e.ns, e.name});
+      const Service* s = it == services.end() ? nullptr : it->second;
       if (!s) return Error{fmt::format("no Service {}/{} in the snapshot", e.ns, e.name)};
       std::string err;
       const ServicePort* sp = pick_port(*s, e, &err);

@@ -6,10 +6,16 @@
 
 #include "trace/nat.h"
 #include "trace/walk.h"
+#include "trace/walk_index.h"
 
 namespace nd::trace {
 
 using checks::NodeFacts;
+
+namespace {
+// The Tracer's indexes (built in its constructor): node facts by name, routes, neighbours, FDB.
+const WalkIndex& ix(const Impl& i) { return walk_index(i.ctx, *i.net); }
+}  // namespace
 
 std::string at_pod_name(const nd::Pod& p) { return "pod/" + p.meta.ns + "/" + p.meta.name; }
 
@@ -180,7 +186,7 @@ void Impl::node_to_node(Walk& w, const std::string& from, const std::string& dst
           g->src(g->links_file), "fail", "pod-cidr-overlaps-node-network");
     return;
   }
-  const NodeFacts* f = net->facts(from);
+  const NodeFacts* f = ix(*this).facts(from);
   if (!f || !f->routes) {
     w.add(at, fmt::format("{}{}'s routing table would decide the way to {} on {}", pre, from, dst, to_node),
           f ? f->src("ip-route.json") : bundle_file(from, "ip-route.json"), "unknown");
@@ -195,7 +201,7 @@ void Impl::node_to_node(Walk& w, const std::string& from, const std::string& dst
           pr->exact ? f->route_src(*pr->exact) : f->src("ip-route.json"), "fail", "node-missing-pod-route");
     return;
   }
-  const node::Route* r = f->lookup(*addr);
+  const node::Route* r = ix(*this).lookup(*f, *addr);
   if (!r || r->type != "unicast") {
     w.add(at,
           r ? fmt::format("{}route {}: a {} route drops packets to {}", pre, r->to_line(), r->type, dst)
@@ -216,9 +222,8 @@ void Impl::node_to_node(Walk& w, const std::string& from, const std::string& dst
             "unknown");
       return;
     }
-    const node::Neighbor* n = nullptr;
-    for (const auto& e : *f->neigh)
-      if (e.dev == dev && same_ip(e.dst, gw)) n = &e;
+    auto gw_addr = node::parse_address(gw);
+    const node::Neighbor* n = gw_addr ? ix(*this).neighbour(*f, dev, *gw_addr) : nullptr;
     if (!n || n->lladdr.empty() || n->has_state("FAILED") || n->has_state("INCOMPLETE")) {
       w.add(at,
             n ? fmt::format("{}{}: the neighbour entry of VTEP {} has no MAC ({})", pre, dev, gw, n->state.empty() ? "" : n->state.front())
@@ -232,9 +237,7 @@ void Impl::node_to_node(Walk& w, const std::string& from, const std::string& dst
             f->src("bridge-fdb.json"), "unknown");
       return;
     }
-    const node::FdbEntry* fe = nullptr;
-    for (const auto& e : *f->fdb)
-      if (e.ifname == dev && lower(e.mac) == lower(n->lladdr)) fe = &e;
+    const node::FdbEntry* fe = ix(*this).fdb(*f, dev, lower(n->lladdr));
     if (!fe || fe->dst.empty()) {
       w.add(at,
             fmt::format("{}{}: VTEP {} is {} but no FDB entry says which node has that MAC: dropped", pre, dev, gw,
@@ -251,7 +254,7 @@ void Impl::node_to_node(Walk& w, const std::string& from, const std::string& dst
     // The encapsulated packet is routed again, to the peer's underlay address: a route that sends
     // that address into a tunnel (a pod range over the node network, P9) loses it.
     if (auto under = node::parse_address(fe->dst)) {
-      const node::Route* ur = f->lookup(*under);
+      const node::Route* ur = ix(*this).lookup(*f, *under);
       if (ur && checks::is_tunnel_device(route_dev(*ur))) {
         bool pod_range = false;
         for (const auto& nr : net->node_ranges) pod_range |= node::contains(nr.prefix, *under);
@@ -285,17 +288,11 @@ void Impl::node_to_node(Walk& w, const std::string& from, const std::string& dst
 }
 
 const NodeFacts* Impl::overlap(const node::Address& a, const NodeFacts::HostAddr** host) const {
-  for (const NodeFacts& g : net->nodes)
-    for (const auto& h : g.host_addresses())
-      if (h.prefix.family() == a.family && node::contains(h.prefix.network(), a)) {
-        *host = &h;
-        return &g;
-      }
-  return nullptr;
+  return ix(*this).overlap(a, host);
 }
 
 void Impl::deliver_local(Walk& w, const std::string& node, const std::string& dst, bool forwarded) const {
-  const NodeFacts* g = net->facts(node);
+  const NodeFacts* g = ix(*this).facts(node);
   const std::string at = at_node(node);
   if (forwarded) forwarding(w, g, node, "to the pod's interface");
   auto addr = node::parse_address(dst);
@@ -313,7 +310,7 @@ void Impl::deliver_local(Walk& w, const std::string& node, const std::string& ds
           g ? g->src("ip-route.json") : bundle_file(node, "ip-route.json"), "unknown");
     return;
   }
-  const node::Route* r = g->lookup(*addr);
+  const node::Route* r = ix(*this).lookup(*g, *addr);
   if (!r || r->type != "unicast") {
     w.add(at, fmt::format("no route on {} to its own pod {}", node, dst), r ? g->route_src(*r) : g->src("ip-route.json"),
           "fail");
@@ -338,7 +335,7 @@ void Impl::to_pod(Walk& w, const End& src, const std::string& src_node, const nd
     return;
   }
   if (src_node == dst.node_name) {
-    const NodeFacts* f = net->facts(src_node);
+    const NodeFacts* f = ix(*this).facts(src_node);
     const node::Link* br = f ? f->iface("cni0") : nullptr;
     if (src_pod && !routed && (cni.bridge_based || (br && br->kind == "bridge"))) {
       w.add(at_node(src_node), fmt::format("same node: cni0 bridges it from the client's veth to {}'s veth", dst.meta.name),
@@ -384,18 +381,18 @@ void Impl::to_pod(Walk& w, const End& src, const std::string& src_node, const nd
     auto a = node::parse_address(seen_src);
     bool in_range = false;
     if (a)
-      for (const auto* r : net->ranges_of(src_node, a->family)) in_range |= node::contains(r->prefix, *a);
+      for (const auto* r : ix(*this).ranges_of(src_node, a->family)) in_range |= node::contains(r->prefix, *a);
     if (in_range) node_to_node(w, dst.node_name, seen_src, src_node, false, true, true);
   }
 }
 
 std::string Impl::source_for(const std::string& node, const std::string& dst) const {
-  const NodeFacts* f = net->facts(node);
+  const NodeFacts* f = ix(*this).facts(node);
   auto a = node::parse_address(dst);
   const nd::Node* n = c.node(node);
   std::string fallback = n ? checks::node_ip(*n, a ? a->family : node::Family::V4) : "";
   if (!f || !a) return fallback;
-  const node::Route* r = f->lookup(*a);
+  const node::Route* r = ix(*this).lookup(*f, *a);
   if (!r) return fallback;
   if (!r->prefsrc.empty()) return r->prefsrc;
   std::string ip = iface_ip(*f, route_dev(*r));
@@ -432,7 +429,7 @@ bool Impl::service_hops(Walk& w, const std::string& node, const nd::Service& s, 
                         std::vector<Backend>* out, bool node_port, int np) const {
   const std::string at = at_node(node);
   const std::string name = s.meta.ns + "/" + s.meta.name;
-  const NodeFacts* f = net->facts(node);
+  const NodeFacts* f = ix(*this).facts(node);
   // The cluster DNS Service without endpoints is coredns-unhealthy's finding (the DNS pods are the
   // cause); any other Service's is service-no-endpoints'.
   auto no_endpoints_check = [&] {
@@ -529,7 +526,7 @@ void Impl::backends(Walk& w, const End& src, const std::string& node, const std:
                     bool snat) const {
   // A ClusterIP is on no pod's subnet: the pod sends to its gateway, the node DNATs and routes it,
   // even to an endpoint on the same node.
-  if (src.kind == End::Pod && forwarded) forwarding(w, net->facts(node), node, "the Service address is routed via the pod's gateway");
+  if (src.kind == End::Pod && forwarded) forwarding(w, ix(*this).facts(node), node, "the Service address is routed via the pod's gateway");
   if (w.failed) return;
   // The client's own pod last: a connection to oneself through a Service (hairpin) says little.
   std::vector<Backend> order;
@@ -552,7 +549,7 @@ void Impl::backends(Walk& w, const End& src, const std::string& node, const std:
       policy_hop(sub, netpol::egress(policies, party(src), pod_party(*b.pod), b.port, proto), at_pod(*src.pod), false);
     // The reply un-DNAT: client and endpoint on one bridge need bridge-nf-call-iptables (P3.4).
     if (bridge_reply && src.kind == End::Pod && b.node == node && b.pod != src.pod) {
-      const NodeFacts* f = net->facts(node);
+      const NodeFacts* f = ix(*this).facts(node);
       const node::Link* br = f ? f->iface("cni0") : nullptr;
       if (cni.bridge_based || (br && br->kind == "bridge")) {
         const node::SysctlLine* l = f && f->sysctl ? f->sysctl_line("net.bridge.bridge-nf-call-iptables") : nullptr;
@@ -612,7 +609,7 @@ void Impl::backends(Walk& w, const End& src, const std::string& node, const std:
 
 void Impl::egress(Walk& w, const nd::Pod& src, const End& dst, const std::string& proto) const {
   const std::string node = src.node_name, at = at_node(node);
-  const NodeFacts* f = net->facts(node);
+  const NodeFacts* f = ix(*this).facts(node);
   std::optional<node::Address> addr;
   if (auto a = node::parse_address(dst.ip)) addr = *a;
   std::string target = dst.ip.empty() ? dst.name : dst.ip;
@@ -625,7 +622,7 @@ void Impl::egress(Walk& w, const nd::Pod& src, const End& dst, const std::string
     return;
   }
   auto fam = addr ? addr->family : node::Family::V4;
-  const node::Route* r = addr ? f->lookup(*addr) : f->default_route(fam);
+  const node::Route* r = addr ? ix(*this).lookup(*f, *addr) : f->default_route(fam);
   if (!r || r->type != "unicast") {
     w.add(at, r ? fmt::format("route {}: a {} route drops it", r->to_line(), r->type)
                 : fmt::format("no route to {} on {} (no default route)", target, node),

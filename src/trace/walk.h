@@ -65,9 +65,8 @@ struct Impl {
   // has nodes x Service ports of them.
   std::map<std::tuple<const checks::NodeFacts*, const nd::Service*, const ServicePort*>, const checks::ServicePortRules*>
       rules_index;
-  // The judged route of node A to node B's pods (checks::peer_routes), by "A|B|family": a large
-  // cluster has nodes x nodes of them.
-  std::unordered_map<std::string, const checks::PeerRoute*> peer_index;
+  // The judged route of node A to node B's pods (checks::peer_routes), looked up in the Tracer's peer
+  // index (a large cluster has nodes x nodes of them).
   const checks::PeerRoute* peer_route(const std::string& self, const std::string& peer, node::Family f) const;
   mutable std::string egress_seen;  // set by egress(): the source address the outside sees
 
