@@ -13,6 +13,7 @@
 
 #include "checks/node_facts.h"
 #include "checks/util.h"
+#include "node/nat.h"
 
 namespace nd::checks {
 namespace {
@@ -20,157 +21,6 @@ namespace {
 using node::Address;
 using node::IptRule;
 using node::IptTable;
-
-// ---- a small evaluator of the nat table for one packet ----------------------------------------
-
-enum class Tri { No, Yes, Maybe };
-
-struct Packet {
-  Address src;
-  std::optional<Address> dst;  // nullopt: "somewhere outside", inside no specific prefix
-  std::string out_iface;       // "" when unknown
-};
-
-struct Verdict {
-  enum Kind { Masq, NoMasq, Unknown } kind = Unknown;
-  const IptRule* rule = nullptr;  // the rule that decided; nullptr = the chain policy
-};
-
-bool iface_match(std::string_view pat, std::string_view name) {
-  if (!pat.empty() && pat.back() == '+') return name.substr(0, pat.size() - 1) == pat.substr(0, pat.size() - 1);
-  return pat == name;
-}
-
-Tri match(const IptRule& r, const Packet& p) {
-  Tri t = Tri::Yes;
-  bool neg = false;
-  auto combine = [&](bool v) {
-    if (v == neg) t = Tri::No;
-    neg = false;
-  };
-  auto unknown = [&] {
-    if (t == Tri::Yes) t = Tri::Maybe;
-    neg = false;
-  };
-  const auto& a = r.args;
-  for (size_t i = 0; i < a.size() && t != Tri::No; ++i) {
-    const std::string& k = a[i];
-    auto next = [&]() -> std::string { return i + 1 < a.size() ? a[++i] : std::string(); };
-    if (k == "!") {
-      neg = true;
-    } else if (k == "-j" || k == "--jump" || k == "-g" || k == "--goto") {
-      break;  // target options follow
-    } else if (k == "-s" || k == "--source" || k == "-d" || k == "--destination") {
-      auto x = prefix_of(next());
-      if (!x) {
-        unknown();
-        continue;
-      }
-      bool src = k == "-s" || k == "--source";
-      if (x->family() != p.src.family)
-        combine(false);
-      else if (src)
-        combine(node::contains(*x, p.src));
-      else
-        combine(p.dst ? node::contains(*x, *p.dst) : x->len == 0);
-    } else if (k == "-o" || k == "--out-interface") {
-      std::string name = next();
-      if (p.out_iface.empty())
-        unknown();
-      else
-        combine(iface_match(name, p.out_iface));
-    } else if (k == "-m" || k == "--match") {
-      next();  // the module; its options follow
-    } else if (k == "--comment") {
-      next();
-    } else if (k == "--mark") {
-      std::string v = next();
-      auto slash = v.find('/');
-      unsigned long value = std::strtoul(v.substr(0, slash).c_str(), nullptr, 0);
-      unsigned long mask =
-          slash == std::string::npos ? 0xffffffffUL : std::strtoul(v.substr(slash + 1).c_str(), nullptr, 0);
-      combine((0UL & mask) == value);  // a new connection from a pod carries no mark
-    } else if (k == "--dst-type" || k == "--src-type") {
-      std::string type = next();
-      combine(type == "UNICAST");  // an outside destination and a pod source are plain unicast addresses
-    } else if (k == "--ctstate") {
-      std::string st = next();
-      if (st == "DNAT" || st == "SNAT")
-        combine(false);
-      else if (st.find("NEW") != std::string::npos)
-        combine(true);
-      else
-        unknown();
-    } else if (k == "-p" || k == "--protocol") {
-      next();
-      unknown();  // only some of the pod's traffic
-    } else {
-      unknown();
-      if (i + 1 < a.size() && a[i + 1].rfind("-", 0) != 0 && a[i + 1] != "!") ++i;
-    }
-  }
-  return t;
-}
-
-bool non_terminating(const std::string& target) {
-  static const std::string_view list[] = {"", "MARK", "CONNMARK", "LOG", "NFLOG", "TRACE", "CT", "NOTRACK", "AUDIT"};
-  for (auto x : list)
-    if (target == x) return true;
-  return false;
-}
-
-// Walks a chain. Returns true when a verdict was reached; false when the packet falls off the end
-// or hits RETURN (the caller goes on).
-bool walk(const IptTable& nat, std::string_view chain, const Packet& p, int depth, Verdict& out) {
-  if (depth > 32) {
-    out = {Verdict::Unknown, nullptr};
-    return true;
-  }
-  for (const IptRule* r : nat.rules_of(chain)) {
-    Tri m = match(*r, p);
-    if (m == Tri::No) continue;
-    const std::string target = r->target();
-    const bool sure = m == Tri::Yes;
-    if (target == "MASQUERADE" || target == "SNAT") {
-      out = {sure ? Verdict::Masq : Verdict::Unknown, r};
-      return true;
-    }
-    if (target == "ACCEPT") {
-      out = {sure ? Verdict::NoMasq : Verdict::Unknown, r};
-      return true;
-    }
-    if (target == "RETURN") {
-      if (sure) return false;
-      out = {Verdict::Unknown, r};
-      return true;
-    }
-    if (nat.chain(target)) {
-      Verdict sub;
-      bool decided = walk(nat, target, p, depth + 1, sub);
-      bool go_to = r->option("-g") || r->option("--goto");
-      if (decided) {
-        // Behind a jump that may not match, whatever the chain decides is uncertain.
-        out = sure ? sub : Verdict{Verdict::Unknown, sub.rule};
-        return true;
-      }
-      if (go_to && sure) return false;
-      continue;
-    }
-    if (non_terminating(target)) continue;
-    if (sure) {
-      out = {Verdict::Unknown, r};
-      return true;
-    }
-  }
-  return false;
-}
-
-Verdict evaluate(const IptTable& nat, const Packet& p) {
-  Verdict v;
-  if (walk(nat, "POSTROUTING", p, 0, v)) return v;
-  const node::IptChain* c = nat.chain("POSTROUTING");
-  return {c && c->policy == "ACCEPT" ? Verdict::NoMasq : Verdict::Unknown, nullptr};
-}
 
 // An address inside a prefix, past the network address (the gateway takes .1): the pod's source.
 Address pod_address(const node::Prefix& p) {
@@ -262,9 +112,9 @@ void run_pod_egress_not_masqueraded(Context& ctx) {
       if (c.ip_masq.value_or(false)) cni_masq = true;
     const IptTable* nat = f.ipt4 ? f.ipt4->table("nat") : nullptr;
     if (nat) {
-      Packet out{src, std::nullopt, f.underlay(node::Family::V4)};
-      Verdict v = evaluate(*nat, out);
-      if (v.kind == Verdict::NoMasq) {
+      node::NatPacket out{src, std::nullopt, f.underlay(node::Family::V4), "", 0};  // any protocol, any port
+      node::NatVerdict v = node::postrouting(*nat, out);
+      if (v.kind == node::NatVerdict::Unchanged) {
         said.push_back(fmt::format("no rule masquerades traffic from its pods ({}) to the outside", range->text));
         if (v.rule)
           ev.push_back({f.src("iptables-save.txt", v.rule->line), v.rule->text + " (lets it out unchanged)"});
@@ -274,11 +124,11 @@ void run_pod_egress_not_masqueraded(Context& ctx) {
                fmt::format("nat POSTROUTING: no MASQUERADE/SNAT applies to {} -> outside; policy ACCEPT",
                            src.to_string())});
         if (ipmasq) ev.push_back({f.src("flannel-subnet.env", ipmasq->line), "FLANNEL_IPMASQ=" + ipmasq->value});
-      } else if (v.kind == Verdict::Masq) {
+      } else if (v.kind == node::NatVerdict::Masquerade) {
         for (const auto& [x, rule] : exemptions(*nat, net, ctx.cluster)) {
-          Packet to{src, x.network().addr, out.out_iface};
-          Verdict e = evaluate(*nat, to);
-          if (e.kind != Verdict::NoMasq) continue;
+          node::NatPacket to{src, x.network().addr, out.out_iface, "", 0};
+          node::NatVerdict e = node::postrouting(*nat, to);
+          if (e.kind != node::NatVerdict::Unchanged) continue;
           said.push_back(fmt::format("traffic from its pods to {} is exempted from the masquerade", x.to_string()));
           if (e.rule) ev.push_back({f.src("iptables-save.txt", e.rule->line), e.rule->text});
         }

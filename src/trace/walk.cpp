@@ -4,7 +4,7 @@
 // check diagnose reports for the same cause; missing input makes a hop "unknown", naming the file.
 #include <fmt/format.h>
 
-#include "trace/nat.h"
+#include "node/nat.h"
 #include "trace/walk.h"
 #include "trace/walk_index.h"
 
@@ -647,11 +647,11 @@ void Impl::egress(Walk& w, const nd::Pod& src, const End& dst, const std::string
   };
   if (nat && pod_ip) {
     int dport = dst.port;
-    NatVerdict v = postrouting(*nat, {*pod_ip, addr, dev, proto, dport});
+    node::NatVerdict v = node::postrouting(*nat, {*pod_ip, addr, dev, proto, dport});
     std::string by = v.rule ? f->src("iptables-save.txt", v.rule->line)
                             : f->src("iptables-save.txt", nat->chain("POSTROUTING") ? nat->chain("POSTROUTING")->line : nat->line);
     std::string rule = v.rule ? v.rule->text : "nat POSTROUTING policy ACCEPT";
-    if (v.kind == NatVerdict::Masquerade) {
+    if (v.kind == node::NatVerdict::Masquerade) {
       std::string seen = !v.snat_to.empty() ? v.snat_to : node_src;
       w.add(at, fmt::format("masquerade: `{}`: the outside sees {}{}", rule, seen.empty() ? "the node's address" : seen,
                             seen.empty() ? "" : " (" + node + ")"),
@@ -666,7 +666,7 @@ void Impl::egress(Walk& w, const nd::Pod& src, const End& dst, const std::string
               o->src(o->links_file), "fail", "pod-cidr-overlaps-node-network");
         return;
       }
-    } else if (v.kind == NatVerdict::Unchanged) {
+    } else if (v.kind == node::NatVerdict::Unchanged) {
       unmasked(fmt::format("nat POSTROUTING lets it out unchanged (`{}`)", rule), by);
       egress_seen = src.pod_ip;
       return;

@@ -1,17 +1,14 @@
-#include "trace/nat.h"
+#include "node/nat.h"
 
 #include <cstdlib>
 
-namespace nd::trace {
+namespace nd::node {
 namespace {
-
-using node::IptRule;
-using node::IptTable;
 
 enum class Tri { No, Yes, Maybe };
 
-std::optional<node::Prefix> prefix_of(const std::string& s) {
-  auto p = node::parse_prefix(s);
+std::optional<Prefix> prefix_of(const std::string& s) {
+  auto p = parse_prefix(s);
   if (!p) return std::nullopt;
   return p->network();
 }
@@ -48,9 +45,9 @@ Tri match(const IptRule& r, const NatPacket& p) {
       } else if (x->family() != p.src.family) {
         combine(false);
       } else if (k == "-s" || k == "--source") {
-        combine(node::contains(*x, p.src));
+        combine(contains(*x, p.src));
       } else {
-        combine(p.dst ? node::contains(*x, *p.dst) : x->len == 0);
+        combine(p.dst ? contains(*x, *p.dst) : x->len == 0);
       }
     } else if (k == "-o" || k == "--out-interface") {
       std::string name = next();
@@ -59,7 +56,11 @@ Tri match(const IptRule& r, const NatPacket& p) {
       else
         combine(iface_match(name, p.out_iface));
     } else if (k == "-p" || k == "--protocol") {
-      combine(next() == p.protocol);
+      std::string proto = next();
+      if (p.protocol.empty())
+        unknown();  // only some of the pod's traffic
+      else
+        combine(proto == p.protocol);
     } else if (k == "--dport" || k == "--destination-port") {
       std::string v = next();
       if (p.dport == 0)
@@ -150,10 +151,10 @@ bool walk(const IptTable& nat, std::string_view chain, const NatPacket& p, int d
 NatVerdict postrouting(const IptTable& nat, const NatPacket& p) {
   NatVerdict v;
   if (walk(nat, "POSTROUTING", p, 0, v)) return v;
-  const node::IptChain* c = nat.chain("POSTROUTING");
+  const IptChain* c = nat.chain("POSTROUTING");
   v = {};
   v.kind = c && c->policy == "ACCEPT" ? NatVerdict::Unchanged : NatVerdict::Unknown;
   return v;
 }
 
-}  // namespace nd::trace
+}  // namespace nd::node
