@@ -11,9 +11,7 @@
 #include "engine/probe_evidence.h"
 #include "engine/runner.h"
 #include "output/render.h"
-#ifdef ND_HAVE_LIVE
-#include "cli/cmd_live.h"
-#endif
+#include "cli/input.h"
 
 namespace nd::cli {
 namespace {
@@ -26,9 +24,7 @@ struct DiagnoseOptions {
   std::string ns;
   bool keep_going = false;
   std::string probes;  // probe results to attach as evidence
-#ifdef ND_HAVE_LIVE
-  LiveFlags live;
-#endif
+  LiveFlags live;  // empty without the live area
 };
 
 std::set<std::string> split_ids(const std::vector<std::string>& v) {
@@ -60,7 +56,6 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
   }
   LoadOptions lo;
   lo.keep_going = o.keep_going;
-#ifdef ND_HAVE_LIVE
   // No SNAPSHOT: collect one from the current context into a temporary directory, then go on as usual.
   auto input = snapshot_or_live(o.snapshot, o.live, true);
   if (!input.ok()) {
@@ -68,13 +63,6 @@ int run(const DiagnoseOptions& o, const Shared& shared) {
     return 2;
   }
   const std::string path = input->path, label = input->label;
-#else
-  const std::string path = o.snapshot, label;
-  if (path.empty()) {
-    std::cerr << "netdoctor: give a SNAPSHOT (this build cannot read a live cluster)\n";
-    return 2;
-  }
-#endif
   auto cluster = load_snapshot(path, lo);
   if (!cluster.ok()) {
     std::cerr << "netdoctor: " << cluster.error().message << "\n";

@@ -4,9 +4,7 @@
 #include "cli/commands.h"
 #include "core/snapshot.h"
 #include "trace/trace.h"
-#ifdef ND_HAVE_LIVE
-#include "cli/cmd_live.h"
-#endif
+#include "cli/input.h"
 
 namespace nd::cli {
 namespace {
@@ -14,15 +12,12 @@ namespace {
 struct TraceOptions {
   std::string snapshot, from, to, output = "text";
   bool keep_going = false;
-#ifdef ND_HAVE_LIVE
-  LiveFlags live;
-#endif
+  LiveFlags live;  // empty without the live area
 };
 
 int run(const TraceOptions& o, const Shared& shared) {
   LoadOptions lo;
   lo.keep_going = o.keep_going;
-#ifdef ND_HAVE_LIVE
   // No SNAPSHOT: collect one from the current context into a temporary directory, then go on as usual.
   auto input = snapshot_or_live(o.snapshot, o.live, false);
   if (!input.ok()) {
@@ -30,13 +25,6 @@ int run(const TraceOptions& o, const Shared& shared) {
     return 2;
   }
   const std::string path = input->path, label = input->label;
-#else
-  const std::string path = o.snapshot, label;
-  if (path.empty()) {
-    std::cerr << "netdoctor: give a SNAPSHOT (this build cannot read a live cluster)\n";
-    return 2;
-  }
-#endif
   auto cluster = load_snapshot(path, lo);
   if (!cluster.ok()) {
     std::cerr << "netdoctor: " << cluster.error().message << "\n";
